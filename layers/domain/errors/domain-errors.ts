@@ -8,7 +8,7 @@ export class DomainError extends Error {
 
 /** Input from outside did not validate. `field` names what was wrong when one field is to blame. */
 export class InvalidInputError extends DomainError {
-  override readonly name = "InvalidInputError";
+  override readonly name: string = "InvalidInputError";
   readonly field: string | undefined;
   constructor(message: string, field?: string) {
     super(message);
@@ -18,7 +18,7 @@ export class InvalidInputError extends DomainError {
 
 /** A row of an input file could not be parsed; carries the 1-based line number and the reason. */
 export class MalformedRowError extends InvalidInputError {
-  override readonly name = "MalformedRowError";
+  override readonly name: string = "MalformedRowError";
   readonly line: number;
   readonly reason: string;
   constructor(line: number, reason: string) {
@@ -30,10 +30,10 @@ export class MalformedRowError extends InvalidInputError {
 
 /** Something asked for does not exist (an unknown user in a model, a missing artifact). */
 export class NotFoundError extends DomainError {
-  override readonly name = "NotFoundError";
+  override readonly name: string = "NotFoundError";
 }
 
 /** Stored data failed an integrity check (checksum, dimensions, version). */
 export class CorruptDataError extends DomainError {
-  override readonly name = "CorruptDataError";
+  override readonly name: string = "CorruptDataError";
 }

@@ -54,7 +54,10 @@ export function csrFromTriples(
   const shared = options.shared ?? false;
   // Counting sort by row, then by column within a row, so duplicates sit together.
   const rowCounts = new Int32Array(rows + 1);
-  for (let i = 0; i < length; i++) rowCounts[(rowOf[i] as number) + 1]++;
+  for (let i = 0; i < length; i++) {
+    const slot = (rowOf[i] as number) + 1;
+    rowCounts[slot] = (rowCounts[slot] as number) + 1;
+  }
   for (let r = 0; r < rows; r++) rowCounts[r + 1] = (rowCounts[r + 1] as number) + (rowCounts[r] as number);
   const cursor = rowCounts.slice(0, rows);
   const sortedCols = new Int32Array(length);
@@ -106,7 +109,10 @@ export function transposeCsr(matrix: CsrMatrix, options: CsrOptions = {}): CsrMa
   const { rows, cols, indptr, indices, data } = matrix;
   const nnz = indices.length;
   const tIndptr = int32(cols + 1, shared);
-  for (let p = 0; p < nnz; p++) tIndptr[(indices[p] as number) + 1]++;
+  for (let p = 0; p < nnz; p++) {
+    const slot = (indices[p] as number) + 1;
+    tIndptr[slot] = (tIndptr[slot] as number) + 1;
+  }
   for (let c = 0; c < cols; c++) tIndptr[c + 1] = (tIndptr[c + 1] as number) + (tIndptr[c] as number);
   const cursor = tIndptr.slice(0, cols);
   const tIndices = int32(nnz, shared);

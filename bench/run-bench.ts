@@ -1,0 +1,26 @@
+// `npm run bench -- [suite …]`: runs the named benchmark suites (all when none is named) and prints one JSON
+// line per figure. Suites: als (trainer speed vs implicit, fold-in), quality (MovieLens figures),
+// generator (10M rows to disk and back).
+import { runAlsBench } from "./als-bench.ts";
+import { printFigure } from "./bench-figure.ts";
+import { runGeneratorBench } from "./generator-bench.ts";
+import { runQualityBench } from "./quality-bench.ts";
+
+const SUITES: Record<string, () => Promise<void>> = {
+  als: () => runAlsBench(printFigure),
+  quality: () => runQualityBench(printFigure),
+  generator: async () => {
+    for (const figure of await runGeneratorBench()) printFigure(figure);
+  },
+};
+
+const requested = process.argv.slice(2).filter((arg) => arg !== "--");
+const unknown = requested.filter((name) => !(name in SUITES));
+if (unknown.length > 0) {
+  console.error(`unknown bench suite(s): ${unknown.join(", ")}; known: ${Object.keys(SUITES).join(", ")}`);
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(SUITES)) {
+  const suite = SUITES[name];
+  if (suite !== undefined) await suite();
+}
