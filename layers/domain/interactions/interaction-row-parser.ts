@@ -193,7 +193,10 @@ export class InteractionRowParser {
         if (column < columnCount && idColumn[column] === 1) {
           for (; i < end; i++) {
             c = bytes[i] as number;
-            if (c <= highestSpecial && (c === delimiter || c === NEWLINE || c === CARRIAGE_RETURN || c === quote)) {
+            if (
+              c <= highestSpecial &&
+              (c === delimiter || c === NEWLINE || c === CARRIAGE_RETURN || c === quote)
+            ) {
               break;
             }
             hash = Math.imul(hash ^ c, ID_HASH_PRIME);
@@ -201,7 +204,10 @@ export class InteractionRowParser {
         } else {
           for (; i < end; i++) {
             c = bytes[i] as number;
-            if (c <= highestSpecial && (c === delimiter || c === NEWLINE || c === CARRIAGE_RETURN || c === quote)) {
+            if (
+              c <= highestSpecial &&
+              (c === delimiter || c === NEWLINE || c === CARRIAGE_RETURN || c === quote)
+            ) {
               break;
             }
           }
@@ -269,8 +275,16 @@ export class InteractionRowParser {
   }
 
   private hashIds(bytes: Buffer, layout: ColumnLayout): void {
-    this.hashes[layout.user] = hashIdBytes(bytes, this.starts[layout.user] as number, this.ends[layout.user] as number);
-    this.hashes[layout.item] = hashIdBytes(bytes, this.starts[layout.item] as number, this.ends[layout.item] as number);
+    this.hashes[layout.user] = hashIdBytes(
+      bytes,
+      this.starts[layout.user] as number,
+      this.ends[layout.user] as number,
+    );
+    this.hashes[layout.item] = hashIdBytes(
+      bytes,
+      this.starts[layout.item] as number,
+      this.ends[layout.item] as number,
+    );
   }
 
   /** The rare row with quotes: unquote it, re-encode the fields back to back, and point the ranges there. */
