@@ -37,3 +37,33 @@ export class NotFoundError extends DomainError {
 export class CorruptDataError extends DomainError {
   override readonly name: string = "CorruptDataError";
 }
+
+/** A conditional write lost (a duplicate event, a stale revision). Callers treat it as "already done" or retry. */
+export class ConflictError extends DomainError {
+  override readonly name: string = "ConflictError";
+}
+
+/** A single item or request is over a store's size limit. */
+export class PayloadTooLargeError extends InvalidInputError {
+  override readonly name: string = "PayloadTooLargeError";
+}
+
+/**
+ * A dependency (database, cache, stream, vector store, ranker) failed, timed out or throttled past its retries.
+ * `retryable` says whether trying again later may succeed. Callers fall through to a lower tier.
+ */
+export class DependencyError extends DomainError {
+  override readonly name: string = "DependencyError";
+  readonly dependency: string;
+  readonly retryable: boolean;
+  constructor(dependency: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(`${dependency}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.dependency = dependency;
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/** The dependency answered "slow down" and retries did not get through. */
+export class ThrottledError extends DependencyError {
+  override readonly name: string = "ThrottledError";
+}

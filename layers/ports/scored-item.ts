@@ -1,0 +1,5 @@
+/** An item with a score, as recommendation lists carry them. */
+export interface ScoredItem {
+  readonly itemId: string;
+  readonly score: number;
+}
