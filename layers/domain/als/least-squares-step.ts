@@ -1,5 +1,5 @@
 import { choleskySolveInPlace } from "../linalg/cholesky.ts";
-import { addScaledRow, dot64, dotRow, matVec64 } from "../linalg/dense-kernels.ts";
+import { addScaledRow, addScaledRowTo, dot64, dotRow, matVec64 } from "../linalg/dense-kernels.ts";
 import type { CsrMatrix } from "../matrix/csr-matrix.ts";
 
 /**
@@ -138,17 +138,12 @@ export function solveExactRow(
     const yo = (indices[q] as number) * f;
     const w = weights[q] as number;
     const extra = alpha * (w > 0 ? w : -w);
+    // Rank-1 update of the upper triangle, A += extra · y yᵀ; mirrored below once all rows are in.
     for (let i = 0; i < f; i++) {
       const scaled = extra * (Y[yo + i] as number);
-      if (scaled === 0) continue;
-      const row = i * f;
-      // Upper triangle only; mirrored below.
-      for (let j = i; j < f; j++) A[row + j] = (A[row + j] as number) + scaled * (Y[yo + j] as number);
+      if (scaled !== 0) addScaledRowTo(A, i * f + i, scaled, Y, yo + i, f - i);
     }
-    if (w > 0) {
-      const c = 1 + extra;
-      for (let k = 0; k < f; k++) b[k] = (b[k] as number) + c * (Y[yo + k] as number);
-    }
+    if (w > 0) addScaledRow(1 + extra, Y, yo, b, f);
   }
   for (let i = 0; i < f; i++) {
     for (let j = i + 1; j < f; j++) A[j * f + i] = A[i * f + j] as number;

@@ -15,6 +15,7 @@ export interface SyntheticInteractionOptions {
   readonly items: number;
   /** Exact number of rows to produce; at least `users`, since every user gets one. */
   readonly interactions: number;
+  /** Any integer; its low 32 bits select the random streams. */
   readonly seed: number;
   /** Latent taste clusters = item categories. @default min(20, items) */
   readonly clusters?: number;
@@ -36,6 +37,9 @@ export interface ResolvedSyntheticOptions {
 
 export const DEFAULT_START_TIME = 1_704_067_200;
 export const DEFAULT_DAYS = 90;
+/** Bounds that keep every timestamp a plausible epoch-seconds integer (years 1970 to about 2400). */
+const MAX_START_TIME = 10_000_000_000;
+const MAX_DAYS = 36_500;
 const ACTIVITY_STREAM = 2;
 
 // Event type codes are positions in EVENT_TYPES.
@@ -83,9 +87,14 @@ export function resolveSyntheticOptions(options: SyntheticInteractionOptions): R
     );
   }
   const startTime = options.startTime ?? DEFAULT_START_TIME;
-  if (typeof startTime !== "number" || !Number.isFinite(startTime)) {
-    throw new InvalidInputError(`startTime must be epoch seconds, got ${String(startTime)}`, "startTime");
+  if (typeof startTime !== "number" || !(startTime >= 0 && startTime <= MAX_START_TIME)) {
+    throw new InvalidInputError(
+      `startTime must be epoch seconds between 0 and ${MAX_START_TIME}, got ${String(startTime)}`,
+      "startTime",
+    );
   }
+  const days = requirePositiveInteger(options.days ?? DEFAULT_DAYS, "days");
+  if (days > MAX_DAYS) throw new InvalidInputError(`days must be at most ${MAX_DAYS}, got ${days}`, "days");
   return {
     users,
     items,
@@ -93,7 +102,7 @@ export function resolveSyntheticOptions(options: SyntheticInteractionOptions): R
     seed: requireSeed(options.seed),
     clusters: options.clusters,
     startTime: Math.floor(startTime),
-    days: requirePositiveInteger(options.days ?? DEFAULT_DAYS, "days"),
+    days,
   };
 }
 
@@ -121,6 +130,7 @@ export class SyntheticActivityEngine {
   private readonly batchEngagement: Int32Array;
   private readonly batchOffset: Float64Array;
   private readonly engagementTime: Float64Array;
+  private nextUser = 0;
 
   constructor(options: SyntheticInteractionOptions) {
     this.options = resolveSyntheticOptions(options);
@@ -178,6 +188,10 @@ export class SyntheticActivityEngine {
 
   /** Fills the batch arrays with user `user`'s rows (users must be generated in order 0, 1, …) and returns their count. */
   generateUser(user: number): number {
+    // The draws of one user depend on everything drawn before, so a skipped or repeated user changes the output.
+    if (user !== this.nextUser)
+      throw new RangeError(`users are generated in order: expected ${this.nextUser}, got ${user}`);
+    this.nextUser++;
     const random = this.random;
     const budget = this.userActivity[user] as number;
     const clusters = this.catalog.clusters;

@@ -76,9 +76,15 @@ export function streamSeed(seed: number, stream: number): number {
   return (seed ^ Math.imul(stream, 0x9e3779b9)) >>> 0;
 }
 
+/** Counts index Int32 arrays, here and in the InteractionTable the output loads into. */
+const MAX_COUNT = 2_147_483_647;
+
 export function requirePositiveInteger(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidInputError(`${field} must be a positive integer, got ${String(value)}`, field);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_COUNT) {
+    throw new InvalidInputError(
+      `${field} must be an integer from 1 to ${MAX_COUNT}, got ${String(value)}`,
+      field,
+    );
   }
   return value;
 }

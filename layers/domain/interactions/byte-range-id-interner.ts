@@ -1,14 +1,7 @@
 import type { IdIndex } from "./id-index.ts";
 
-/** FNV-1a, one byte at a time: cheap enough to fold into a scan loop (see InteractionRowParser). */
-export const ID_HASH_SEED = 0x811c9dc5 | 0;
-export const ID_HASH_PRIME = 0x01000193;
-
-export function hashIdBytes(bytes: Buffer, start: number, end: number): number {
-  let hash = ID_HASH_SEED;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), ID_HASH_PRIME);
-  return hash;
-}
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
 /** Each slot packs [hash, id index + 1 (0 = empty), arena offset, byte length], so a probe touches one cache line. */
 const SLOT_INTS = 4;
 
@@ -26,6 +19,9 @@ export class ByteRangeIdInterner {
   /** The bytes of every id, back to back. */
   private arena = new Uint8Array(1 << 16);
   private arenaUsed = 0;
+  private lastIndex = -1;
+  private lastOffset = 0;
+  private lastLength = -1;
 
   constructor(index: IdIndex) {
     this.index = index;
@@ -36,12 +32,12 @@ export class ByteRangeIdInterner {
   }
 
   intern(bytes: Buffer, start: number, end: number): number {
-    return this.internHashed(bytes, start, end, hashIdBytes(bytes, start, end));
-  }
-
-  /** intern() for a caller that computed hashIdBytes while scanning the bytes anyway. */
-  internHashed(bytes: Buffer, start: number, end: number, hash: number): number {
     const length = end - start;
+    // Files are often grouped by user: the id just seen is the likeliest next one, and checking it skips the hash.
+    if (length === this.lastLength && this.sameBytes(this.lastOffset, bytes, start, length))
+      return this.lastIndex;
+    let hash = FNV_OFFSET;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), FNV_PRIME);
     const slots = this.slots;
     const mask = this.mask;
     let slot = hash & mask;
@@ -49,16 +45,24 @@ export class ByteRangeIdInterner {
       const base = slot * SLOT_INTS;
       const entry = slots[base + 1] as number;
       if (entry === 0) break;
+      const offset = slots[base + 2] as number;
       if (
         slots[base] === hash &&
         slots[base + 3] === length &&
-        this.sameBytes(slots[base + 2] as number, bytes, start, length)
+        this.sameBytes(offset, bytes, start, length)
       ) {
-        return entry - 1;
+        return this.remember(entry - 1, offset, length);
       }
       slot = (slot + 1) & mask;
     }
     return this.add(bytes, start, end, hash, slot);
+  }
+
+  private remember(index: number, offset: number, length: number): number {
+    this.lastIndex = index;
+    this.lastOffset = offset;
+    this.lastLength = length;
+    return index;
   }
 
   private sameBytes(offset: number, bytes: Buffer, start: number, length: number): boolean {
@@ -87,6 +91,7 @@ export class ByteRangeIdInterner {
     this.slots[base + 1] = added + 1;
     this.slots[base + 2] = this.arenaUsed;
     this.slots[base + 3] = length;
+    this.remember(added, this.arenaUsed, length);
     this.arenaUsed += length;
     this.count++;
     // Keep the load factor at or below one half so probes stay short.

@@ -22,7 +22,7 @@ export interface InteractionLoadOptions {
   readonly nowSeconds?: number;
 }
 
-const CHUNK_BYTES = 1 << 19;
+const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 10;
 
 function createParser(options: InteractionLoadOptions, sourceName: string): InteractionRowParser {

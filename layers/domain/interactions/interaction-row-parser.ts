@@ -1,5 +1,5 @@
 import { InvalidInputError, MalformedRowError } from "../errors/domain-errors.ts";
-import { ByteRangeIdInterner, hashIdBytes, ID_HASH_PRIME, ID_HASH_SEED } from "./byte-range-id-interner.ts";
+import { ByteRangeIdInterner } from "./byte-range-id-interner.ts";
 import { parseDecimalBytes, parseTimestampBytes, splitDelimitedLine } from "./delimited-fields.ts";
 import { EVENT_TYPES, type EventType, type EventWeights, eventWeight } from "./event-types.ts";
 import {
@@ -64,10 +64,6 @@ export class InteractionRowParser {
   private layout: ColumnLayout | undefined;
   private starts = new Int32Array(8);
   private ends = new Int32Array(8);
-  /** Per column: the hash of its bytes, filled for id columns. */
-  private hashes = new Int32Array(8);
-  /** Per column: 1 where it holds the user or item id. */
-  private idColumn = new Uint8Array(8);
   private lineNumber = 0;
   private started = false;
   private skippedCount = 0;
@@ -140,10 +136,6 @@ export class InteractionRowParser {
     this.layout = layout;
     this.starts = new Int32Array(layout.columnCount);
     this.ends = new Int32Array(layout.columnCount);
-    this.hashes = new Int32Array(layout.columnCount);
-    this.idColumn = new Uint8Array(layout.columnCount);
-    this.idColumn[layout.user] = 1;
-    this.idColumn[layout.item] = 1;
   }
 
   /** Skips blank lines up to the header, reads it, and returns where the data starts. */
@@ -166,125 +158,65 @@ export class InteractionRowParser {
   }
 
   /**
-   * The hot loop: one pass over the bytes finds line ends and field boundaries and hashes the id fields on
-   * the way, for the usual line (no quotes, no stray CR); any other line goes to readGeneralLine. Returns
-   * where an unterminated last line starts (end when there is none); nothing after the loop needs type
-   * feedback, which would deoptimise it on every call.
+   * The hot loop: one pass over the bytes finds line ends and field boundaries together. Returns where the
+   * unterminated last line starts (end when there is none); nothing follows the loop that could deoptimise it.
    */
   private readRows(bytes: Buffer, start: number, end: number): number {
-    const layout = this.layout as ColumnLayout;
-    const columnCount = layout.columnCount;
-    const idColumn = this.idColumn;
+    const columnCount = (this.layout as ColumnLayout).columnCount;
     const starts = this.starts;
     const ends = this.ends;
-    const hashes = this.hashes;
     const delimiter = this.spec.delimiter;
-    const quote = this.spec.quoted ? DOUBLE_QUOTE : -1;
-    // Every special byte is low, so digits and letters cost one comparison.
-    const highestSpecial = Math.max(delimiter, NEWLINE, CARRIAGE_RETURN, quote);
-    let i = start;
-    while (i < end) {
-      const lineStart = i;
-      let column = 0;
-      let c = NEWLINE;
-      for (;;) {
-        const fieldStart = i;
-        let hash = ID_HASH_SEED;
-        if (column < columnCount && idColumn[column] === 1) {
-          for (; i < end; i++) {
-            c = bytes[i] as number;
-            if (
-              c <= highestSpecial &&
-              (c === delimiter || c === NEWLINE || c === CARRIAGE_RETURN || c === quote)
-            ) {
-              break;
-            }
-            hash = Math.imul(hash ^ c, ID_HASH_PRIME);
-          }
-        } else {
-          for (; i < end; i++) {
-            c = bytes[i] as number;
-            if (
-              c <= highestSpecial &&
-              (c === delimiter || c === NEWLINE || c === CARRIAGE_RETURN || c === quote)
-            ) {
-              break;
-            }
-          }
+    let lineStart = start;
+    let fieldStart = start;
+    let count = 0;
+    let hasQuote = false;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i] as number;
+      if (c === delimiter) {
+        if (count < columnCount) {
+          starts[count] = fieldStart;
+          ends[count] = i;
         }
-        if (i >= end) return lineStart;
-        if (column < columnCount) {
-          starts[column] = fieldStart;
-          ends[column] = i;
-          hashes[column] = hash;
-        }
-        column++;
-        if (c !== delimiter) break;
-        i++;
-      }
-      if (c === NEWLINE || (c === CARRIAGE_RETURN && i + 1 < end && bytes[i + 1] === NEWLINE)) {
+        count++;
+        fieldStart = i + 1;
+      } else if (c === NEWLINE) {
         this.lineNumber++;
-        const blank = column === 1 && i === lineStart;
-        i += c === NEWLINE ? 1 : 2;
-        if (blank) continue;
-        if (column !== columnCount) {
-          this.malformed(`expected ${columnCount} columns, found ${column}`);
-          continue;
-        }
-        this.reportProblem(this.acceptRow(bytes, layout));
-        continue;
+        this.endRow(bytes, lineStart, i, count, fieldStart, hasQuote);
+        lineStart = i + 1;
+        fieldStart = lineStart;
+        count = 0;
+        hasQuote = false;
+      } else if (c === DOUBLE_QUOTE) {
+        hasQuote = true;
       }
-      const newline = bytes.indexOf(NEWLINE, i);
-      if (newline === -1 || newline >= end) return lineStart;
-      this.lineNumber++;
-      this.readGeneralLine(bytes, lineStart, newline, layout);
-      i = newline + 1;
     }
-    return end;
+    return lineStart;
   }
 
-  /** A line with quotes or a CR inside: split it the plain way, then unquote if needed. */
-  private readGeneralLine(bytes: Buffer, lineStart: number, newline: number, layout: ColumnLayout): void {
-    let stop = newline;
+  private endRow(
+    bytes: Buffer,
+    lineStart: number,
+    lineEnd: number,
+    delimiters: number,
+    lastFieldStart: number,
+    hasQuote: boolean,
+  ): void {
+    let stop = lineEnd;
     if (stop > lineStart && bytes[stop - 1] === CARRIAGE_RETURN) stop--;
     if (stop === lineStart) return;
-    const delimiter = this.spec.delimiter;
-    let hasQuote = false;
-    for (let i = lineStart; i < stop; i++) if (bytes[i] === DOUBLE_QUOTE) hasQuote = true;
+    const layout = this.layout as ColumnLayout;
     if (hasQuote && this.spec.quoted) {
       this.readQuotedRow(bytes, lineStart, stop, layout);
       return;
     }
-    let count = 0;
-    let fieldStart = lineStart;
-    for (let i = lineStart; i <= stop; i++) {
-      if (i < stop && bytes[i] !== delimiter) continue;
-      if (count < layout.columnCount) {
-        this.starts[count] = fieldStart;
-        this.ends[count] = i;
-      }
-      count++;
-      fieldStart = i + 1;
-    }
+    const count = delimiters + 1;
     if (count !== layout.columnCount) {
       this.malformed(`expected ${layout.columnCount} columns, found ${count}`);
       return;
     }
-    this.hashIds(bytes, layout);
+    this.starts[delimiters] = lastFieldStart;
+    this.ends[delimiters] = stop;
     this.reportProblem(this.acceptRow(bytes, layout));
-  }
-
-  private hashIds(bytes: Buffer, layout: ColumnLayout): void {
-    this.hashes[layout.user] = hashIdBytes(
-      bytes,
-      this.starts[layout.user] as number,
-      this.ends[layout.user] as number,
-    );
-    this.hashes[layout.item] = hashIdBytes(
-      bytes,
-      this.starts[layout.item] as number,
-      this.ends[layout.item] as number,
-    );
   }
 
   /** The rare row with quotes: unquote it, re-encode the fields back to back, and point the ranges there. */
@@ -307,9 +239,7 @@ export class InteractionRowParser {
       this.ends[f] = offset + length;
       offset += length;
     }
-    const unquoted = Buffer.from(fields.join(""), "utf8");
-    this.hashIds(unquoted, layout);
-    this.reportProblem(this.acceptRow(unquoted, layout));
+    this.reportProblem(this.acceptRow(Buffer.from(fields.join(""), "utf8"), layout));
   }
 
   /** Adds the row whose fields are at this.starts/this.ends, or returns why it is malformed. */
@@ -369,8 +299,8 @@ export class InteractionRowParser {
       weight = Number.isNaN(value) ? 1 : value;
     }
 
-    const user = this.userIds.internHashed(bytes, userStart, userEnd, this.hashes[layout.user] as number);
-    const item = this.itemIds.internHashed(bytes, itemStart, itemEnd, this.hashes[layout.item] as number);
+    const user = this.userIds.intern(bytes, userStart, userEnd);
+    const item = this.itemIds.intern(bytes, itemStart, itemEnd);
     this.builder.addIndexed(user, item, weight, timestamp);
     return undefined;
   }

@@ -37,6 +37,26 @@ export function addScaledRow(scale: number, y: Float32Array, yo: number, out: Fl
   for (; k < n; k++) out[k] = (out[k] as number) + scale * (y[yo + k] as number);
 }
 
+/** out[oo + k] += scale · y[yo + k] for k < n: a float32 row segment into a float64 matrix row. */
+export function addScaledRowTo(
+  out: Float64Array,
+  oo: number,
+  scale: number,
+  y: Float32Array,
+  yo: number,
+  n: number,
+): void {
+  let k = 0;
+  const end4 = n - (n & 3);
+  for (; k < end4; k += 4) {
+    out[oo + k] = (out[oo + k] as number) + scale * (y[yo + k] as number);
+    out[oo + k + 1] = (out[oo + k + 1] as number) + scale * (y[yo + k + 1] as number);
+    out[oo + k + 2] = (out[oo + k + 2] as number) + scale * (y[yo + k + 2] as number);
+    out[oo + k + 3] = (out[oo + k + 3] as number) + scale * (y[yo + k + 3] as number);
+  }
+  for (; k < n; k++) out[oo + k] = (out[oo + k] as number) + scale * (y[yo + k] as number);
+}
+
 /** Σ a[ao + k] · b[k] for k < n, both float64. */
 export function dot64(a: Float64Array, ao: number, b: Float64Array, n: number): number {
   let s0 = 0;

@@ -82,3 +82,34 @@ describe("FoldInSolver", async () => {
     expect(() => solver.foldIn([0, 1], [1])).toThrow(InvalidInputError);
   });
 });
+
+describe("FoldInSolver exact paths", () => {
+  it("the WebAssembly solve agrees with the JavaScript solve, for short and for very long histories", async () => {
+    const { solveExactRow, SolverScratch } = await import("../../../layers/domain/als/least-squares-step.ts");
+    const { withRidge, gramMatrix } = await import("../../../layers/domain/linalg/gram-matrix.ts");
+    const { SeededRandom } = await import("../../../layers/domain/random/seeded-random.ts");
+    const f = 12;
+    const items = 6000;
+    const random = new SeededRandom(21);
+    const itemFactors = Float32Array.from({ length: items * f }, () => random.nextGaussian() * 0.2);
+    const gram = Float32Array.from(gramMatrix(itemFactors, items, f));
+    const solver = new FoldInSolver({
+      factors: f,
+      itemFactors,
+      gram,
+      regularization: 0.1,
+      alpha: 2,
+      cgSteps: 3,
+    });
+    const ridge = withRidge(Float64Array.from(gram), f, 0.1);
+    // 40 items takes the WebAssembly path; 5000 (over its 4096 limit) the JavaScript one.
+    for (const length of [40, 5000]) {
+      const indices = Int32Array.from({ length }, (_, i) => (i * 7) % items).sort();
+      const weights = Float32Array.from({ length }, (_, i) => (i % 9 === 0 ? -1 : 1 + (i % 4)));
+      const scratch = new SolverScratch(f);
+      solveExactRow(itemFactors, ridge, f, 2, indices, weights, 0, length, scratch);
+      const vector = solver.foldIn(indices, weights);
+      for (let k = 0; k < f; k++) expect(vector[k]).toBeCloseTo(scratch.x[k] as number, 5);
+    }
+  });
+});

@@ -1,4 +1,5 @@
-;; WebAssembly SIMD kernels for the implicit-ALS conjugate-gradient step (see least-squares-step.ts for the
+;; WebAssembly SIMD kernels for implicit ALS: the conjugate-gradient step of training and the exact
+;; per-user solve of the real-time fold-in (see least-squares-step.ts for the
 ;; maths and the JavaScript reference the unit tests compare against). float32 throughout, as in the
 ;; `implicit` library. Every pointer is a byte offset into the shared memory that the trainer lays out;
 ;; several workers run these functions at once on disjoint rows of the same memory.
@@ -204,4 +205,168 @@
             (br $cols)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rows))))
+
+  ;; ---- float64 kernels for the exact solve of one user (real-time fold-in) ----
+
+  ;; Σ a[k]·b[k] for k < n doubles, two f64x2 accumulators.
+  (func $dot64 (param $a i32) (param $b i32) (param $n i32) (result f64)
+    (local $acc0 v128) (local $acc1 v128) (local $i i32) (local $end4 i32) (local $bytes i32) (local $s f64)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3)))
+    (block $done4
+      (loop $loop4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $acc0 (f64x2.add (local.get $acc0)
+          (f64x2.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $acc1 (f64x2.add (local.get $acc1)
+          (f64x2.mul (v128.load offset=16 (i32.add (local.get $a) (local.get $i))) (v128.load offset=16 (i32.add (local.get $b) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $loop4)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+    (block $done
+      (loop $tail
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $s (f64.add (local.get $s)
+          (f64.mul (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $tail)))
+    (local.get $s))
+
+  ;; out[k] += s·y[k] for k < n, out float64, y float32.
+  (func $addScaled32To64 (param $s f64) (param $y i32) (param $out i32) (param $n i32)
+    (local $sv v128) (local $i i32) (local $end2 i32)
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $end2 (i32.and (local.get $n) (i32.const -2)))
+    (block $done2
+      (loop $loop2
+        (br_if $done2 (i32.ge_u (local.get $i) (local.get $end2)))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64x2.add (v128.load (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))))
+            (f64x2.mul (local.get $sv)
+              (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $loop2)))
+    (if (i32.lt_u (local.get $i) (local.get $n))
+      (then
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))))
+            (f64.mul (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))))))))))
+
+  ;; The exact solve of one row, as solveExactRow in least-squares-step.ts: builds
+  ;; A = ridge + Σ (c−1) y yᵀ and b = Σ c·p y over the n entries (indices int32, weights float32),
+  ;; then solves A x = b by Cholesky, leaving x in b. Returns 0 when A is not positive definite.
+  (func (export "solveExactRow")
+    (param $Y i32) (param $indices i32) (param $weights i32) (param $n i32)
+    (param $ridge i32) (param $f i32) (param $alpha f64) (param $A i32) (param $b i32) (result i32)
+    (local $rowBytes i32) (local $q i32) (local $yo i32) (local $w f64) (local $extra f64)
+    (local $i i32) (local $j i32) (local $start i32) (local $s f64) (local $inverse f64)
+    (local $rowI i32) (local $rowJ i32)
+    (local.set $rowBytes (i32.shl (local.get $f) (i32.const 3)))
+    (memory.copy (local.get $A) (local.get $ridge) (i32.mul (local.get $rowBytes) (local.get $f)))
+    (memory.fill (local.get $b) (i32.const 0) (local.get $rowBytes))
+    (block $entriesDone
+      (loop $entries
+        (br_if $entriesDone (i32.ge_u (local.get $q) (local.get $n)))
+        (local.set $yo (i32.add (local.get $Y)
+          (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (i32.shl (local.get $f) (i32.const 2)))))
+        (local.set $w (f64.promote_f32 (f32.load (i32.add (local.get $weights) (i32.shl (local.get $q) (i32.const 2))))))
+        (local.set $extra (f64.mul (local.get $alpha) (f64.abs (local.get $w))))
+        ;; Rank-1 update of the upper triangle, each row from an even column so the vector loop stays
+        ;; aligned; the one sub-diagonal entry this also touches is overwritten by the mirror below.
+        (local.set $i (i32.const 0))
+        (block $rowsDone
+          (loop $rows
+            (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $f)))
+            (local.set $s (f64.mul (local.get $extra)
+              (f64.promote_f32 (f32.load (i32.add (local.get $yo) (i32.shl (local.get $i) (i32.const 2)))))))
+            (if (f64.ne (local.get $s) (f64.const 0))
+              (then
+                (local.set $start (i32.and (local.get $i) (i32.const -2)))
+                (call $addScaled32To64 (local.get $s)
+                  (i32.add (local.get $yo) (i32.shl (local.get $start) (i32.const 2)))
+                  (i32.add (local.get $A) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $f)) (local.get $start)) (i32.const 3)))
+                  (i32.sub (local.get $f) (local.get $start)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (if (f64.gt (local.get $w) (f64.const 0))
+          (then (call $addScaled32To64 (f64.add (f64.const 1) (local.get $extra)) (local.get $yo) (local.get $b) (local.get $f))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $entries)))
+    ;; Mirror the upper triangle into the lower one.
+    (local.set $i (i32.const 0))
+    (block $mirrorDone
+      (loop $mirror
+        (br_if $mirrorDone (i32.ge_u (local.get $i) (local.get $f)))
+        (local.set $j (i32.add (local.get $i) (i32.const 1)))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $f)))
+            (f64.store (i32.add (local.get $A) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $f)) (local.get $i)) (i32.const 3)))
+              (f64.load (i32.add (local.get $A) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $f)) (local.get $j)) (i32.const 3)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $mirror)))
+    ;; Cholesky, dot-product form: L overwrites the lower triangle of A.
+    (local.set $j (i32.const 0))
+    (block $factorDone
+      (loop $factor
+        (br_if $factorDone (i32.ge_u (local.get $j) (local.get $f)))
+        (local.set $rowJ (i32.add (local.get $A) (i32.mul (local.get $j) (local.get $rowBytes))))
+        (local.set $s (f64.sub (f64.load (i32.add (local.get $rowJ) (i32.shl (local.get $j) (i32.const 3))))
+          (call $dot64 (local.get $rowJ) (local.get $rowJ) (local.get $j))))
+        (if (i32.eqz (f64.gt (local.get $s) (f64.const 0))) (then (return (i32.const 0))))
+        (local.set $s (f64.sqrt (local.get $s)))
+        (f64.store (i32.add (local.get $rowJ) (i32.shl (local.get $j) (i32.const 3))) (local.get $s))
+        (local.set $inverse (f64.div (f64.const 1) (local.get $s)))
+        (local.set $i (i32.add (local.get $j) (i32.const 1)))
+        (block $belowDone
+          (loop $below
+            (br_if $belowDone (i32.ge_u (local.get $i) (local.get $f)))
+            (local.set $rowI (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $rowBytes))))
+            (f64.store (i32.add (local.get $rowI) (i32.shl (local.get $j) (i32.const 3)))
+              (f64.mul
+                (f64.sub (f64.load (i32.add (local.get $rowI) (i32.shl (local.get $j) (i32.const 3))))
+                  (call $dot64 (local.get $rowI) (local.get $rowJ) (local.get $j)))
+                (local.get $inverse)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $below)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $factor)))
+    ;; Forward substitution, L y = b.
+    (local.set $i (i32.const 0))
+    (block $forwardDone
+      (loop $forward
+        (br_if $forwardDone (i32.ge_u (local.get $i) (local.get $f)))
+        (local.set $rowI (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (f64.store (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.div
+            (f64.sub (f64.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 3))))
+              (call $dot64 (local.get $rowI) (local.get $b) (local.get $i)))
+            (f64.load (i32.add (local.get $rowI) (i32.shl (local.get $i) (i32.const 3))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $forward)))
+    ;; Back substitution, Lᵀ x = y.
+    (local.set $i (local.get $f))
+    (block $backDone
+      (loop $back
+        (br_if $backDone (i32.eqz (local.get $i)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (local.set $s (f64.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $j (i32.add (local.get $i) (i32.const 1)))
+        (block $termsDone
+          (loop $terms
+            (br_if $termsDone (i32.ge_u (local.get $j) (local.get $f)))
+            (local.set $s (f64.sub (local.get $s)
+              (f64.mul
+                (f64.load (i32.add (local.get $A) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $f)) (local.get $i)) (i32.const 3))))
+                (f64.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $terms)))
+        (f64.store (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 3)))
+          (f64.div (local.get $s)
+            (f64.load (i32.add (local.get $A) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $f)) (local.get $i)) (i32.const 3))))))
+        (br $back)))
+    (i32.const 1))
 )

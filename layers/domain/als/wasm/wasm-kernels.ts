@@ -17,6 +17,18 @@ export interface AlsWasmKernels {
     scratch: number,
   ): void;
   gramRows(matrix: number, factors: number, start: number, end: number, out: number): void;
+  /** Exact solve of one row in float64 (fold-in); x is left in `b`. Returns 0 when A is not positive definite. */
+  solveExactRow(
+    y: number,
+    indices: number,
+    weights: number,
+    count: number,
+    ridgeGram: number,
+    factors: number,
+    alpha: number,
+    a: number,
+    b: number,
+  ): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -60,6 +72,10 @@ export class WasmArena {
 
   float32(length: number): Float32Array {
     return new Float32Array(this.memory.buffer, this.take(length * 4), length);
+  }
+
+  float64(length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(length * 8), length);
   }
 
   int32(length: number): Int32Array {
