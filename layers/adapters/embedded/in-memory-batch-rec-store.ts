@@ -1,6 +1,6 @@
 import type { BatchRecommendations, BatchRecStore } from "../../ports/batch-rec-store.ts";
+import { type Clock, systemClock } from "../../ports/clock.ts";
 import { requireFiniteNumber, requireNonEmptyText } from "./argument-checks.ts";
-import { type Clock, systemClock } from "./clock.ts";
 
 export interface InMemoryBatchRecStoreOptions {
   readonly clock?: Clock;

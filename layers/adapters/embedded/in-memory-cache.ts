@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../../domain/errors/domain-errors.ts";
 import type { Cache, CacheKey } from "../../ports/cache.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "../../ports/clock.ts";
 
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 

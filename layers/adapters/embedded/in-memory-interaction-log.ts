@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../domain/errors/domain-errors.ts";
+import { type Clock, systemClock } from "../../ports/clock.ts";
 import {
   type AppendResult,
   type InteractionLog,
@@ -7,7 +8,6 @@ import {
   type RecentInteractionsQuery,
 } from "../../ports/interaction-log.ts";
 import { requireFiniteNumber, requireNonEmptyText } from "./argument-checks.ts";
-import { type Clock, systemClock } from "./clock.ts";
 
 export const DEFAULT_RECENT_INTERACTIONS_LIMIT = 500;
 

@@ -1,7 +1,7 @@
 import { InvalidInputError } from "../../domain/errors/domain-errors.ts";
+import { type Clock, systemClock } from "../../ports/clock.ts";
 import type { TrendingCounters, TrendingIncrement, TrendingQuery } from "../../ports/trending-counters.ts";
 import { requireFiniteNumber, requireNonEmptyText } from "./argument-checks.ts";
-import { type Clock, systemClock } from "./clock.ts";
 
 export const DEFAULT_TRENDING_BUCKET_MS = 3600 * 1000;
 export const DEFAULT_TRENDING_RETENTION_MS = 7 * 24 * 3600 * 1000;
