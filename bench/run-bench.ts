@@ -1,6 +1,7 @@
 // `npm run bench -- [suite …]`: runs the named benchmark suites (all when none is named) and prints one JSON
 // line per figure. Suites: als (trainer speed vs implicit, fold-in), quality (MovieLens figures),
-// generator (10M rows to disk and back).
+// generator (10M rows to disk and back), adapters (hot-path latency per adapter, harness start).
+import { runAdaptersBench } from "./adapters-bench.ts";
 import { runAlsBench } from "./als-bench.ts";
 import { printFigure } from "./bench-figure.ts";
 import { runGeneratorBench } from "./generator-bench.ts";
@@ -8,6 +9,7 @@ import { runQualityBench } from "./quality-bench.ts";
 
 const SUITES: Record<string, () => Promise<void>> = {
   als: () => runAlsBench(printFigure),
+  adapters: () => runAdaptersBench(printFigure),
   quality: () => runQualityBench(printFigure),
   generator: async () => {
     for (const figure of await runGeneratorBench()) printFigure(figure);
