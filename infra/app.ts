@@ -1,5 +1,6 @@
 import { App, Tags } from "aws-cdk-lib";
 import { readStageConfig } from "./config/stage-config.ts";
+import { ApiStack } from "./stacks/api-stack.ts";
 import { DataStack } from "./stacks/data-stack.ts";
 
 // The CDK app (cdk.json: `node infra/app.ts`, run by Node 24 from node_modules/.bin). Choose the stage with
@@ -18,6 +19,12 @@ new DataStack(app, `Flywheel-${stage.stageName}-Data`, {
   env,
   stage,
   description: `Flywheel (${stage.stageName}): tables, artifact bucket, event stream, dead-letter queue`,
+});
+
+new ApiStack(app, `Flywheel-${stage.stageName}-Api`, {
+  env,
+  stage,
+  description: `Flywheel (${stage.stageName}): HTTP API (API Gateway REST API and its Lambdas)`,
 });
 
 Tags.of(app).add("project", "flywheel");

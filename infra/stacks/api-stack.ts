@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { z } from "zod";
+import { API_ROUTE_TABLE } from "../../functions/api/route-table.ts";
+import type { UsagePlanThrottle } from "../../functions/api/usage-plan-throttle.ts";
+import type { StageConfig } from "../config/stage-config.ts";
+import { ApiRoutes } from "../constructs/api-routes.ts";
+
+export interface ApiStackProps extends StackProps {
+  readonly stage: StageConfig;
+  /** The version GET /v1/health reports. @default package.json's version */
+  readonly version?: string;
+  /** The client usage plan's per-key throttle. @default DEFAULT_USAGE_PLAN_THROTTLE */
+  readonly throttle?: UsagePlanThrottle;
+}
+
+/**
+ * The HTTP API: the REST API and the Lambdas of every route in API_ROUTE_TABLE (today GET /v1/health),
+ * the client usage plan and its first API key. Routes that need data get it from the data stack's
+ * `grant*` helpers as they move in from PLANNED_ROUTES.
+ */
+export class ApiStack extends Stack {
+  public readonly routes: ApiRoutes;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { stage } = props;
+    this.routes = new ApiRoutes(this, "Api", {
+      routeTable: API_ROUTE_TABLE,
+      stageName: stage.stageName,
+      functionEnvironment: { stageName: stage.stageName, version: props.version ?? packageVersion() },
+      ...(props.throttle === undefined ? {} : { throttle: props.throttle }),
+      // Logs follow the stage's data policy: a disposable stage leaves nothing behind.
+      logRemovalPolicy: stage.dataRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    new CfnOutput(this, "ApiUrl", {
+      description: "The invoke URL of the stage; routes are under /v1",
+      value: this.routes.api.url,
+    });
+    new CfnOutput(this, "ApiKeyId", {
+      description: "The client API key; its value: aws apigateway get-api-key --include-value --api-key <id>",
+      value: this.routes.apiKey.keyId,
+    });
+  }
+}
+
+const PackageJsonSchema = z.object({ version: z.string().min(1) });
+
+function packageVersion(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return PackageJsonSchema.parse(JSON.parse(text)).version;
+}
