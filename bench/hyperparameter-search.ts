@@ -17,6 +17,7 @@
  *   --robust-split-seeds 42,1,2 / --robust-init-seeds 42,7,99   seeds of the robustness stage
  *   --top 5              settings carried into the robustness stage
  *   --metric ndcg        what "best" means: ndcg, precision, map or recall (mean over data sets and seeds)
+ *   --per-run            also print one line per training run (data set × split seed × init seed)
  *   --ratio 0.75 --k 10 --threads 2
  *
  * stdout: one JSON line per popularity baseline and per setting, then {"best": …}. Progress goes to stderr.
@@ -101,6 +102,8 @@ interface SearchContext {
   readonly k: number;
   readonly threads: number;
   readonly metric: Metric;
+  /** Print a line for every single run as well as the per-setting summary. */
+  readonly perRun: boolean;
   /** Popularity's figures by data set name and split seed. */
   readonly popular: Map<string, Map<number, Figures>>;
   /** Every outcome so far, keyed by setting and seeds, so a stage never reruns an earlier stage's setting. */
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
       "robust-init-seeds": { type: "string", default: "42,7,99" },
       top: { type: "string", default: "5" },
       metric: { type: "string", default: "ndcg" },
+      "per-run": { type: "boolean", default: false },
       ratio: { type: "string", default: "0.75" },
       k: { type: "string", default: "10" },
       threads: { type: "string", default: "2" },
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
     k: positiveInteger(values.k, "k"),
     threads: positiveInteger(values.threads, "threads"),
     metric,
+    perRun: values["per-run"],
     popular: new Map(),
     outcomes: new Map(),
   };
@@ -217,7 +222,7 @@ async function stagedSearch(
   );
 
   // 3. Iterations against CG steps, for the three best settings so far.
-  const leaders = rank([...coarse, ...alphaStage]).slice(0, 3);
+  const leaders = distinctBy(rank([...coarse, ...alphaStage]), (o) => settingKey(o.setting)).slice(0, 3);
   const schedule = await run(
     "3-iterations-cg-steps",
     leaders.flatMap((o) =>
@@ -318,16 +323,28 @@ async function evaluateSetting(
     for (const splitSeed of splitSeeds) {
       popularRuns.push(await popularFigures(context, name, table, splitSeed));
       for (const initSeed of initSeeds) {
-        runs.push(
-          await runOfflineEvaluation(table, {
-            algorithm: "als",
-            split: "stratified",
-            ratio: context.ratio,
-            seed: splitSeed,
-            k: context.k,
-            als: resolveAlsParameters({ ...setting, seed: initSeed, threads: context.threads }),
-          }),
-        );
+        const report = await runOfflineEvaluation(table, {
+          algorithm: "als",
+          split: "stratified",
+          ratio: context.ratio,
+          seed: splitSeed,
+          k: context.k,
+          als: resolveAlsParameters({ ...setting, seed: initSeed, threads: context.threads }),
+        });
+        runs.push(report);
+        if (context.perRun) {
+          console.log(
+            JSON.stringify({
+              run: stage,
+              ...setting,
+              data: name,
+              splitSeed,
+              initSeed,
+              ...roundFigures(report),
+              trainSeconds: round(report.trainSeconds, 2),
+            }),
+          );
+        }
       }
     }
     const summary = summarise(runs, mean(popularRuns.map((r) => r.ndcg)));

@@ -1,16 +1,21 @@
 // `npm run bench -- [suite …]`: runs the named benchmark suites (all when none is named) and prints one JSON
 // line per figure. Suites: als (trainer speed vs implicit, fold-in), quality (MovieLens figures),
-// generator (10M rows to disk and back), adapters (hot-path latency per adapter, harness start).
+// generator (10M rows to disk and back), adapters (hot-path latency per adapter, harness start),
+// opensearch (k-NN on a real node at 100K x 64, against the embedded index).
 import { runAdaptersBench } from "./adapters-bench.ts";
 import { runAlsBench } from "./als-bench.ts";
 import { printFigure } from "./bench-figure.ts";
 import { runGeneratorBench } from "./generator-bench.ts";
+import { runOpenSearchBench } from "./opensearch-bench.ts";
 import { runQualityBench } from "./quality-bench.ts";
 
 const SUITES: Record<string, () => Promise<void>> = {
   als: () => runAlsBench(printFigure),
   adapters: () => runAdaptersBench(printFigure),
   quality: () => runQualityBench(printFigure),
+  opensearch: async () => {
+    for (const figure of await runOpenSearchBench()) printFigure(figure);
+  },
   generator: async () => {
     for (const figure of await runGeneratorBench()) printFigure(figure);
   },

@@ -29,8 +29,18 @@ export interface VectorHit {
  */
 export interface VectorIndex {
   createIndex(name: string, dimensions: number): Promise<void>;
-  /** Batch upsert; a vector of the wrong dimension is an InvalidInputError for the whole call. */
+  /**
+   * Batch upsert; a vector of the wrong dimension is an InvalidInputError for the whole call. Every write
+   * (upsert, remove, setAvailability) is visible to the next query and count once it has resolved.
+   */
   upsert(index: string, vectors: readonly IndexedVector[]): Promise<void>;
+  /** Removes items (a deleted catalog item leaves serving at once); unknown ids are ignored. */
+  remove(index: string, itemIds: readonly string[]): Promise<void>;
+  /**
+   * Marks items available or not without re-sending their vectors (a stock change takes effect at once);
+   * unknown ids are ignored.
+   */
+  setAvailability(index: string, itemIds: readonly string[], available: boolean): Promise<void>;
   count(index: string): Promise<number>;
   /** Queries an index or an alias. */
   query(indexOrAlias: string, query: VectorQuery): Promise<VectorHit[]>;

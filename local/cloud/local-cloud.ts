@@ -9,7 +9,20 @@ import {
   type RunningEmulator,
 } from "./emulators/running-emulator.ts";
 import { startSageMakerRuntime } from "./emulators/sagemaker-runtime.ts";
+import {
+  describeKafkaService,
+  type KafkaService,
+  type KafkaServiceOptions,
+  provideKafka,
+} from "./kafka/kafka-service.ts";
 import { formatServiceTable, type LocalServiceInfo } from "./local-cloud-table.ts";
+import {
+  describeOpenSearchService,
+  OPENSEARCH_ENDPOINT_ENV,
+  type OpenSearchService,
+  type OpenSearchServiceOptions,
+  provideOpenSearch,
+} from "./opensearch/opensearch-service.ts";
 import type { SageMakerRuntimeServerOptions } from "./sagemaker-runtime-server.ts";
 
 /**
@@ -42,6 +55,19 @@ export interface LocalCloudOptions {
   readonly s3?: MotoS3Options;
   readonly redis?: RedisServerOptions;
   readonly sagemakerRuntime?: SageMakerRuntimeServerOptions;
+  /**
+   * The OpenSearch k-NN node (opensearch/opensearch-service.ts). It takes about 10 s to boot, so it is not
+   * one of `services` and is only started when asked for; `start: "background"` hands out its endpoint at
+   * once and lets it boot while everything else runs. FLYWHEEL_OPENSEARCH=off turns it off. @default not started
+   */
+  readonly opensearch?: OpenSearchServiceOptions;
+  /**
+   * The Kafka broker, the MSK option's stand-in (kafka/kafka-service.ts): a KRaft node assembled from Maven
+   * Central, about 5 s to boot warm. Like OpenSearch it is started only when asked for, in the background
+   * or awaited; it exports FLYWHEEL_KAFKA_BROKERS and FLYWHEEL_KAFKA_AUTH=none. FLYWHEEL_KAFKA=off turns it
+   * off. @default not started
+   */
+  readonly kafka?: KafkaServiceOptions;
 }
 
 export interface LocalCloud {
@@ -57,6 +83,10 @@ export interface LocalCloud {
   readonly emulators: readonly RunningEmulator[];
   /** Wall-clock milliseconds until every service was ready. */
   readonly startMs: number;
+  /** The OpenSearch node when it was asked for (its endpoint is also in `env`); wait on its `ready`. */
+  readonly opensearch: OpenSearchService | undefined;
+  /** The Kafka broker when it was asked for (its address is also in `env`); wait on its `ready`. */
+  readonly kafka: KafkaService | undefined;
   /** Stops everything this harness started, in parallel. Idempotent. */
   stop(): Promise<void>;
 }
@@ -127,16 +157,59 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const requested = [...new Set(options.services ?? ALL_LOCAL_SERVICES)];
   const log = options.log ?? ((text: string) => console.error(text));
 
-  const cloud =
-    mode === "external"
-      ? useExternalServices(requested, sourceEnv, options.region)
-      : await startServices(requested, mode, sourceEnv, options);
+  // OpenSearch's endpoint is fixed first; the node boots once the others are up (its JVM would slow their
+  // start by seconds on a small machine), in the background unless asked to be awaited.
+  const othersUp = Promise.withResolvers<void>();
+  const opensearch =
+    options.opensearch === undefined
+      ? undefined
+      : await provideOpenSearch(
+          { ...options.opensearch, startAfter: othersUp.promise },
+          mode,
+          sourceEnv,
+          log,
+        );
+  const kafka =
+    options.kafka === undefined ? undefined : await provideKafka(options.kafka, mode, sourceEnv, log);
+  let cloud: ProvidedServices | undefined;
+  try {
+    cloud =
+      mode === "external"
+        ? useExternalServices(requested, sourceEnv, options.region)
+        : await startServices(requested, mode, sourceEnv, options);
+    othersUp.resolve();
+    if (opensearch?.start === "awaited") await opensearch.ready;
+    if (kafka?.start === "awaited") await kafka.ready;
+  } catch (error) {
+    othersUp.resolve();
+    await Promise.allSettled([opensearch?.stop(), kafka?.stop(), cloud?.stop()]);
+    throw error;
+  }
   const startMs = Math.round(performance.now() - startedAt);
   log(formatServiceTable(cloud.services, startMs, mode));
-  return { ...cloud, mode, startMs };
+  if (kafka !== undefined) log(describeKafkaService(kafka));
+  if (opensearch === undefined && kafka === undefined) return { ...cloud, mode, startMs, opensearch, kafka };
+  if (opensearch !== undefined) log(describeOpenSearchService(opensearch));
+  let stopped: Promise<void> | undefined;
+  return {
+    ...cloud,
+    env: {
+      ...cloud.env,
+      ...(opensearch === undefined ? {} : { [OPENSEARCH_ENDPOINT_ENV]: opensearch.endpoint }),
+      ...kafka?.env,
+    },
+    mode,
+    startMs,
+    opensearch,
+    kafka,
+    stop: () => {
+      stopped ??= Promise.allSettled([cloud.stop(), opensearch?.stop(), kafka?.stop()]).then(() => undefined);
+      return stopped;
+    },
+  };
 }
 
-type ProvidedServices = Omit<LocalCloud, "mode" | "startMs">;
+type ProvidedServices = Omit<LocalCloud, "mode" | "startMs" | "opensearch" | "kafka">;
 
 async function startServices(
   requested: readonly LocalServiceName[],

@@ -5,7 +5,11 @@ import type { IndexedVector, VectorHit, VectorIndex, VectorQuery } from "../../l
 import { type ContractSubject, useContractSubject } from "./contract-subject.ts";
 import { uniqueId } from "./unique-id.ts";
 
-/** The adapter must make upserts visible to the next query (OpenSearch: refresh before returning). */
+/**
+ * The adapter must make every write (upsert, remove, setAvailability) visible to the next query and count
+ * once the call has resolved: a search engine refreshes before returning (OpenSearch: `refresh=wait_for` on
+ * small writes, one explicit refresh after a bulk load of many requests). Nothing here waits or retries.
+ */
 export type VectorIndexContractSubject = ContractSubject<VectorIndex>;
 
 const DIMENSIONS = 16;
@@ -187,6 +191,100 @@ export function describeVectorIndexContract(
       }
     });
 
+    it("loads a batch far larger than one bulk request completely, visible at once", async () => {
+      try {
+        const { subject } = current();
+        const index = await createIndex();
+        const items = randomItems(14, 2_500);
+        await subject.upsert(index, items);
+        expect(await subject.count(index)).toBe(items.length);
+        const random = new SeededRandom(41);
+        for (let q = 0; q < 3; q++) {
+          const query: VectorQuery = { vector: randomVector(random), k: 10, categories: ["film"] };
+          expectTopK(await subject.query(index, query), items, query);
+        }
+      } finally {
+        await dropCreated();
+      }
+    });
+
+    it("removes items at once, ignoring unknown ids", async () => {
+      try {
+        const { subject } = current();
+        const index = await createIndex();
+        const items = randomItems(15, 60);
+        await subject.upsert(index, items);
+        const vector = randomVector(new SeededRandom(5));
+        const best = bruteForce(items, { vector, k: 3, onlyAvailable: false }).map((hit) => hit.itemId);
+        await subject.remove(
+          index,
+          [...best, "not-an-item", best[0] ?? ""].filter((id) => id !== ""),
+        );
+        expect(await subject.count(index)).toBe(items.length - best.length);
+        const remaining = items.filter((item) => !best.includes(item.itemId));
+        for (const query of [
+          { vector, k: 10, onlyAvailable: false },
+          { vector, k: 10 },
+          { vector, k: 5, categories: ["music"] },
+        ]) {
+          const hits = await subject.query(index, query);
+          expect(hits.map((hit) => hit.itemId)).not.toContain(best[0]);
+          expectTopK(hits, remaining, query);
+        }
+        await subject.remove(index, []);
+        await subject.remove(index, ["never-there"]);
+        expect(await subject.count(index)).toBe(remaining.length);
+        // A removed item can come back.
+        const back = items.find((item) => item.itemId === best[0]);
+        if (back !== undefined) await subject.upsert(index, [back]);
+        expect(await subject.count(index)).toBe(remaining.length + 1);
+        const query: VectorQuery = { vector, k: 10, onlyAvailable: false };
+        expectTopK(await subject.query(index, query), [...remaining, ...(back ? [back] : [])], query);
+      } finally {
+        await dropCreated();
+      }
+    });
+
+    it("changes availability without the vectors, at once, ignoring unknown ids", async () => {
+      try {
+        const { subject } = current();
+        const index = await createIndex();
+        const items = randomItems(16, 80);
+        await subject.upsert(index, items);
+        const vector = randomVector(new SeededRandom(8));
+        const topAvailable = bruteForce(items, { vector, k: 4 }).map((hit) => hit.itemId);
+        const someUnavailable = items.filter((item) => !item.available).slice(0, 3);
+        await subject.setAvailability(index, [...topAvailable, "not-an-item"], false);
+        await subject.setAvailability(
+          index,
+          someUnavailable.map((item) => item.itemId),
+          true,
+        );
+        const changed = items.map((item) => {
+          if (topAvailable.includes(item.itemId)) return { ...item, available: false };
+          if (someUnavailable.includes(item)) return { ...item, available: true };
+          return item;
+        });
+        expect(await subject.count(index)).toBe(items.length);
+        for (const query of [
+          { vector, k: 10 },
+          { vector, k: 10, onlyAvailable: false },
+          { vector, k: 6, categories: ["books", "games"] },
+        ]) {
+          expectTopK(await subject.query(index, query), changed, query);
+        }
+        await subject.setAvailability(index, topAvailable, true);
+        const restored = changed.map((item) =>
+          topAvailable.includes(item.itemId) ? { ...item, available: true } : item,
+        );
+        const query: VectorQuery = { vector, k: 10 };
+        expectTopK(await subject.query(index, query), restored, query);
+        await subject.setAvailability(index, [], false);
+      } finally {
+        await dropCreated();
+      }
+    });
+
     it("refuses wrong dimensions with InvalidInputError and writes nothing of that call", async () => {
       try {
         const { subject } = current();
@@ -212,6 +310,10 @@ export function describeVectorIndexContract(
       );
       await expect(subject.count(uniqueId("missing"))).rejects.toBeInstanceOf(NotFoundError);
       await expect(subject.upsert(uniqueId("missing"), [])).rejects.toBeInstanceOf(NotFoundError);
+      await expect(subject.remove(uniqueId("missing"), ["a"])).rejects.toBeInstanceOf(NotFoundError);
+      await expect(subject.setAvailability(uniqueId("missing"), ["a"], false)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
       await expect(subject.swapAlias(uniqueId("alias"), uniqueId("missing"))).rejects.toBeInstanceOf(
         NotFoundError,
       );

@@ -74,6 +74,27 @@ export class InMemoryVectorIndex implements VectorIndex {
     }
   }
 
+  async remove(index: string, itemIds: readonly string[]): Promise<void> {
+    const stored = this.requireIndex(index);
+    requireItemIds(itemIds);
+    for (const itemId of itemIds) {
+      const row = stored.rowOf.get(itemId);
+      if (row !== undefined) removeRow(stored, row);
+    }
+  }
+
+  async setAvailability(index: string, itemIds: readonly string[], available: boolean): Promise<void> {
+    const stored = this.requireIndex(index);
+    requireItemIds(itemIds);
+    if (typeof available !== "boolean") {
+      throw new InvalidInputError(`available must be a boolean, got ${String(available)}`, "available");
+    }
+    for (const itemId of itemIds) {
+      const row = stored.rowOf.get(itemId);
+      if (row !== undefined) stored.available[row] = available ? 1 : 0;
+    }
+  }
+
   async count(index: string): Promise<number> {
     return this.requireIndex(index).itemIds.length;
   }
@@ -176,6 +197,35 @@ function requireVector(vector: Float32Array, dimensions: number, field: string):
     if (!Number.isFinite(vector[d]))
       throw new InvalidInputError(`${field}[${d}] is not a finite number`, field);
   }
+}
+
+/** Checked before anything changes, so a bad id leaves the index as it was. */
+function requireItemIds(itemIds: readonly string[]): void {
+  if (!Array.isArray(itemIds)) throw new InvalidInputError("itemIds must be an array", "itemIds");
+  itemIds.forEach((itemId, position) => {
+    requireNonEmptyText(itemId, `itemIds[${position}]`);
+  });
+}
+
+/**
+ * Removes a row by moving the last row into its place: O(dimensions), and the rows stay dense, so a scan
+ * never meets a hole. Row order carries no meaning (ties are broken by score, then arbitrarily).
+ */
+function removeRow(stored: StoredIndex, row: number): void {
+  const last = stored.itemIds.length - 1;
+  const removedId = stored.itemIds[row] as string;
+  if (row !== last) {
+    const movedId = stored.itemIds[last] as string;
+    const dimensions = stored.dimensions;
+    stored.vectors.copyWithin(row * dimensions, last * dimensions, (last + 1) * dimensions);
+    stored.available[row] = stored.available[last] as number;
+    stored.categories[row] = stored.categories[last] as readonly string[];
+    stored.itemIds[row] = movedId;
+    stored.rowOf.set(movedId, row);
+  }
+  stored.itemIds.pop();
+  stored.categories.pop();
+  stored.rowOf.delete(removedId);
 }
 
 /** Doubles the arrays when full, so n upserts cost O(n) copying in total. */

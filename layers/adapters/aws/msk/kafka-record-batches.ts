@@ -1,0 +1,105 @@
+import { murmur2 } from "@platformatic/kafka";
+import type { StreamEvent } from "../../../ports/event-bus.ts";
+
+/**
+ * Kafka's default `message.max.bytes` (and MSK's): the largest record batch a broker appends. It limits a
+ * batch, not a record, so one record's limit is this minus the batch's own framing.
+ */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** A record batch's header (format v2: base offset through record count). */
+export const RECORD_BATCH_HEADER_BYTES = 61;
+
+/**
+ * The most framing one record adds inside a batch (format v2, no headers): its length, attributes,
+ * timestamp delta, offset delta, key length, value length and header count as varints, at their widest.
+ */
+export const MAX_RECORD_FRAMING_BYTES = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+
+/** The largest key plus value that fits in a batch of its own under `maxMessageBytes`. */
+export function maxRecordBytesFor(maxMessageBytes: number): number {
+  return maxMessageBytes - RECORD_BATCH_HEADER_BYTES - MAX_RECORD_FRAMING_BYTES;
+}
+
+/** One event ready to send: where it came from, its key and value, and where it goes. */
+export interface PreparedKafkaRecord {
+  readonly index: number;
+  /** The user id: one user's events share a partition, in order. */
+  readonly key: string;
+  readonly value: Buffer;
+  /** Key plus value plus the most framing a record can add: what counts against a batch. */
+  readonly bytes: number;
+}
+
+export type KafkaPreparation =
+  | { readonly ok: true; readonly record: PreparedKafkaRecord }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * The record for one event: key = userId, value = the event as UTF-8 JSON. An event whose key and value are
+ * over the record limit, or that cannot be serialised, is refused with the reason and never sent.
+ */
+export function prepareKafkaRecord(
+  event: StreamEvent,
+  index: number,
+  maxRecordBytes: number,
+): KafkaPreparation {
+  if (typeof event.userId !== "string" || event.userId.length === 0) {
+    return { ok: false, reason: "userId must be a non-empty string (it is the record key)" };
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(event);
+  } catch (error) {
+    return { ok: false, reason: `not serialisable as JSON: ${(error as Error).message}` };
+  }
+  const value = Buffer.from(json, "utf8");
+  const size = value.byteLength + Buffer.byteLength(event.userId, "utf8");
+  if (size > maxRecordBytes) {
+    return {
+      ok: false,
+      reason: `record is ${size} bytes (key and value), over the ${maxRecordBytes}-byte Kafka record limit`,
+    };
+  }
+  return {
+    ok: true,
+    record: { index, key: event.userId, value, bytes: size + MAX_RECORD_FRAMING_BYTES },
+  };
+}
+
+/**
+ * Splits records, in order, into sends of at most `maxRecords` records whose batch, framing included, stays
+ * within `maxMessageBytes`. Bounding the whole send bounds each partition's batch in it, whatever the
+ * partitioning.
+ */
+export function batchKafkaRecords(
+  records: readonly PreparedKafkaRecord[],
+  maxRecords: number,
+  maxMessageBytes: number,
+): PreparedKafkaRecord[][] {
+  const budget = maxMessageBytes - RECORD_BATCH_HEADER_BYTES;
+  const batches: PreparedKafkaRecord[][] = [];
+  let current: PreparedKafkaRecord[] = [];
+  let currentBytes = 0;
+  for (const record of records) {
+    if (current.length > 0 && (current.length === maxRecords || currentBytes + record.bytes > budget)) {
+      batches.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(record);
+    currentBytes += record.bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * The partition of a key, as the Java client's default partitioner computes it (murmur2 of the key bytes,
+ * sign bit cleared, modulo the partition count), so producers in any language put one user in one place.
+ * The client's own default partitioner reads the hash unsigned, which puts about half of all keys elsewhere
+ * unless the partition count is a power of two.
+ */
+export function partitionForKey(key: string, partitionCount: number): number {
+  return (murmur2(Buffer.from(key, "utf8")) & 0x7fffffff) % partitionCount;
+}
