@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { InvalidInputError, NotFoundError } from "../../domain/errors/domain-errors.ts";
+import { syncDirectory, writeFileAtomically } from "../../domain/model/atomic-files.ts";
 import { MANIFEST_FILE } from "../../domain/model/model-artifact.ts";
 import type { ModelStore } from "../../ports/model-store.ts";
 
@@ -94,36 +94,6 @@ async function dataFileNames(dir: string): Promise<string[]> {
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;
-  }
-}
-
-async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(dir, `.${name}.${randomUUID()}.tmp`);
-  try {
-    const handle = await open(temporary, "wx");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, join(dir, name));
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-/** Makes the renames durable where a directory can be fsynced (not on Windows). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Best effort: each file was flushed before its rename.
-  } finally {
-    await handle?.close();
   }
 }
 

@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type AlsParameters, resolveAlsParameters } from "../als/als-parameters.ts";
 import { CorruptDataError, InvalidInputError, NotFoundError } from "../errors/domain-errors.ts";
+import { syncDirectory, writeFileAtomically } from "./atomic-files.ts";
 import type { DataWindow, FactorModel, ModelMetrics } from "./factor-model.ts";
 
 /**
@@ -442,37 +443,6 @@ export async function loadModel(dir: string): Promise<FactorModel> {
     }
   }
   return decodeModel(files);
-}
-
-async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
-  const target = join(dir, name);
-  const temporary = join(dir, `.${name}.${randomUUID()}.tmp`);
-  try {
-    const handle = await open(temporary, "wx");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, target);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-/** Makes the renames durable where the platform allows fsync on a directory (not on Windows). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Best effort: the files themselves were flushed before their rename.
-  } finally {
-    await handle?.close();
-  }
 }
 
 // --------------------------------------------------------------------------------------------- shared
