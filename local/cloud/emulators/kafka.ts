@@ -11,8 +11,8 @@ import {
   kafkaServerProperties,
   randomClusterId,
 } from "../kafka/kafka-server-config.ts";
-import { runToExit } from "../kafka/run-to-exit.ts";
 import { type ManagedProcess, ProcessStartError, startManagedProcess } from "../managed-process.ts";
+import { runToCompletion } from "../run-to-completion.ts";
 import { childEnvironment } from "./child-environment.ts";
 
 export interface KafkaNodeOptions {
@@ -247,9 +247,9 @@ async function formatStorage(
     const classData = planClassData(assembled.cache, java, "format");
     const args = [...jvm, ...classData.flags, "kafka.tools.StorageTool", "format"];
     args.push("-t", clusterId, "-c", run.serverProperties, "--ignore-formatted");
-    let outcome: Awaited<ReturnType<typeof runToExit>>;
+    let outcome: Awaited<ReturnType<typeof runToCompletion>>;
     try {
-      outcome = await runToExit(java, args, {
+      outcome = await runToCompletion(java, args, {
         cwd: run.root,
         env: childEnvironment(),
         timeoutMs: FORMAT_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runToCompletion } from "../run-to-completion.ts";
 import { classDataDirectory } from "./kafka-class-data.ts";
 import {
   artifactText,
@@ -12,7 +13,6 @@ import {
   kafkaFingerprint,
   type MavenArtifact,
 } from "./kafka-distribution.ts";
-import { runToExit } from "./run-to-exit.ts";
 
 export interface AssembleKafkaOptions {
   /** @default kafkaCacheLayout()'s root */
@@ -68,9 +68,9 @@ export async function assembleKafka(options: AssembleKafkaOptions = {}): Promise
   writeFileSync(join(project, "pom.xml"), throwawayPom());
   log(`assembling Kafka ${KAFKA_SERVER_ARTIFACT.version} from Maven Central into ${cache.root} …`);
   try {
-    let outcome: Awaited<ReturnType<typeof runToExit>>;
+    let outcome: Awaited<ReturnType<typeof runToCompletion>>;
     try {
-      outcome = await runToExit(
+      outcome = await runToCompletion(
         mvn,
         [
           "-B",

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeServiceStatus } from "../background-service-status.ts";
 import type { KafkaService } from "./kafka-service.ts";
 
 /**
@@ -13,11 +14,6 @@ export type KafkaHandoff =
   | { readonly state: "launched"; readonly brokers: string; readonly statusFile: string };
 
 /** The broker's fate as one process (the global setup) tells others (the workers): a small JSON file. */
-export type KafkaStatus =
-  | { readonly state: "starting" }
-  | { readonly state: "ready" }
-  | { readonly state: "failed"; readonly message: string };
-
 /**
  * Publishes the fate of a broker booting in the background to a status file, and logs a failed start
  * once (the suites that need the broker fail with the same message). `dispose` removes the file; call it
@@ -30,18 +26,18 @@ export function handOffKafka(
   if (service === undefined) return { handoff: { state: "off" }, dispose: () => {} };
   const directory = mkdtempSync(join(tmpdir(), "flywheel-kafka-status-"));
   const statusFile = join(directory, "status.json");
-  writeKafkaStatus(statusFile, { state: "starting" });
+  writeServiceStatus(statusFile, { state: "starting" });
   let disposed = false;
   service.ready.then(
     () => {
-      if (!disposed) writeKafkaStatus(statusFile, { state: "ready" });
+      if (!disposed) writeServiceStatus(statusFile, { state: "ready" });
     },
     (error: unknown) => {
       // After dispose the run is over: a start abandoned by the teardown is no failure worth a word.
       if (disposed) return;
       const message = error instanceof Error ? error.message : String(error);
       log(`Kafka did not start; the Kafka suites will fail with:\n${message}`);
-      writeKafkaStatus(statusFile, { state: "failed", message });
+      writeServiceStatus(statusFile, { state: "failed", message });
     },
   );
   return {
@@ -51,25 +47,4 @@ export function handOffKafka(
       rmSync(directory, { recursive: true, force: true });
     },
   };
-}
-
-export function writeKafkaStatus(file: string, status: KafkaStatus): void {
-  writeFileSync(`${file}.tmp`, JSON.stringify(status));
-  renameSync(`${file}.tmp`, file);
-}
-
-/** Undefined while there is no (readable) file. */
-export function readKafkaStatus(file: string): KafkaStatus | undefined {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (typeof parsed !== "object" || parsed === null || !("state" in parsed)) return undefined;
-    if (parsed.state === "failed") {
-      const message = "message" in parsed && typeof parsed.message === "string" ? parsed.message : "";
-      return { state: "failed", message };
-    }
-    if (parsed.state === "starting" || parsed.state === "ready") return { state: parsed.state };
-    return undefined;
-  } catch {
-    return undefined;
-  }
 }

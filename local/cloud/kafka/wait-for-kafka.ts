@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { readKafkaStatus } from "./kafka-handoff.ts";
+import { readServiceStatus } from "../background-service-status.ts";
 import { kafkaReadinessProbe } from "./kafka-readiness.ts";
 
 export interface WaitForKafkaOptions {
@@ -23,7 +23,7 @@ export async function waitForKafka(options: WaitForKafkaOptions): Promise<void> 
   const deadline = performance.now() + timeoutMs;
   const probe = kafkaReadinessProbe(options.brokers);
   for (;;) {
-    const status = options.statusFile === undefined ? undefined : readKafkaStatus(options.statusFile);
+    const status = options.statusFile === undefined ? undefined : readServiceStatus(options.statusFile);
     if (status?.state === "failed") {
       throw new Error(
         "Kafka could not be started for this run, so the Kafka suites cannot run " +

@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { runToCompletion } from "../run-to-completion.ts";
 import { writeFetchProject } from "./maven-fetch-project.ts";
 import {
   coordinatesText,
@@ -24,7 +25,6 @@ import {
 } from "./opensearch-distribution.ts";
 import { moduleDescriptor, modulePolicy } from "./plugin-descriptor.ts";
 import { processExists } from "./process-exists.ts";
-import { runToCompletion } from "./run-to-completion.ts";
 
 export interface AssembleOpenSearchOptions {
   /** @default $FLYWHEEL_OPENSEARCH_CACHE_DIR, else ${XDG_CACHE_HOME:-$HOME/.cache}/flywheel/opensearch-<version> */

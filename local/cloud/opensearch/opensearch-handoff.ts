@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeServiceStatus } from "../background-service-status.ts";
 import type { OpenSearchService } from "./opensearch-service.ts";
-import { writeOpenSearchStatus } from "./opensearch-status-file.ts";
 
 /**
  * What a test run's global setup tells its workers about the OpenSearch node it launched in the background:
@@ -25,16 +25,16 @@ export function handOffOpenSearch(
   if (service === undefined) return { handoff: { state: "off" }, dispose: () => {} };
   const directory = mkdtempSync(join(tmpdir(), "flywheel-opensearch-status-"));
   const statusFile = join(directory, "status.json");
-  writeOpenSearchStatus(statusFile, { state: "starting" });
+  writeServiceStatus(statusFile, { state: "starting" });
   let disposed = false;
   service.ready.then(
     () => {
-      if (!disposed) writeOpenSearchStatus(statusFile, { state: "ready" });
+      if (!disposed) writeServiceStatus(statusFile, { state: "ready" });
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       log(`OpenSearch did not start; the OpenSearch suites will fail with:\n${message}`);
-      if (!disposed) writeOpenSearchStatus(statusFile, { state: "failed", message });
+      if (!disposed) writeServiceStatus(statusFile, { state: "failed", message });
     },
   );
   return {

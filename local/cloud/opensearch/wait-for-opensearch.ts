@@ -1,10 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { readServiceStatus } from "../background-service-status.ts";
 import { clusterHealthStatus } from "./cluster-health.ts";
-import { readOpenSearchStatus } from "./opensearch-status-file.ts";
 
 export interface WaitForOpenSearchOptions {
   readonly endpoint: string;
-  /** Written by whoever starts the node (opensearch-status-file.ts); a failure there ends the wait at once. */
+  /** Written by whoever starts the node (background-service-status.ts); a failure there ends the wait at once. */
   readonly statusFile?: string;
   /** @default 90_000 */
   readonly timeoutMs?: number;
@@ -21,7 +21,7 @@ export async function waitForOpenSearch(options: WaitForOpenSearchOptions): Prom
   const timeoutMs = options.timeoutMs ?? 90_000;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const status = options.statusFile === undefined ? undefined : readOpenSearchStatus(options.statusFile);
+    const status = options.statusFile === undefined ? undefined : readServiceStatus(options.statusFile);
     if (status?.state === "failed") {
       throw new Error(
         `OpenSearch could not be started for this run, so the OpenSearch suites cannot run ` +

@@ -15,8 +15,8 @@ import { createTopic } from "../../../layers/adapters/aws/msk/kafka-topics.ts";
 import { MskEventBus } from "../../../layers/adapters/aws/msk/msk-event-bus.ts";
 import { DependencyError } from "../../../layers/domain/errors/domain-errors.ts";
 import type { StreamEvent } from "../../../layers/ports/event-bus.ts";
+import { writeServiceStatus } from "../../../local/cloud/background-service-status.ts";
 import { type RunningKafka, startKafka } from "../../../local/cloud/emulators/kafka.ts";
-import { writeKafkaStatus } from "../../../local/cloud/kafka/kafka-handoff.ts";
 import { randomClusterId } from "../../../local/cloud/kafka/kafka-server-config.ts";
 import { waitForKafka } from "../../../local/cloud/kafka/wait-for-kafka.ts";
 import { trackedProcessGroups } from "../../../local/cloud/process-registry.ts";
@@ -169,7 +169,7 @@ describe("MskEventBus without a broker", () => {
     const directory = mkdtempSync(join(tmpdir(), "flywheel-kafka-status-test-"));
     try {
       const statusFile = join(directory, "status.json");
-      writeKafkaStatus(statusFile, { state: "failed", message: "cannot run mvn (spawn mvn ENOENT)" });
+      writeServiceStatus(statusFile, { state: "failed", message: "cannot run mvn (spawn mvn ENOENT)" });
       await expect(waitForKafka({ brokers: "127.0.0.1:1", statusFile, timeoutMs: 5_000 })).rejects.toThrow(
         /FLYWHEEL_KAFKA=off[\s\S]*spawn mvn ENOENT/,
       );

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { OutputTail } from "../output-tail.ts";
-import { trackProcessGroup, untrackProcessGroup } from "../process-registry.ts";
+import { OutputTail } from "./output-tail.ts";
+import { trackProcessGroup, untrackProcessGroup } from "./process-registry.ts";
 
 export interface CommandOutcome {
   readonly code: number | null;
@@ -22,7 +22,7 @@ export interface RunToCompletionOptions {
 }
 
 /**
- * Runs a command that is meant to finish (a build tool, not a server) in its own process group, registered
+ * Runs a command that is meant to finish (Maven, Kafka's storage formatter: not a server) in its own process group, registered
  * with the harness's registry like the emulators, so an interrupted run (Ctrl-C, a killed test run) does not
  * leave it behind. Past the deadline the whole group is killed. Rejects only when the command cannot be
  * started at all (ENOENT); a failing exit is an outcome the caller explains.
