@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../errors/domain-errors.ts";
-import { type InteractionTable, selectRows } from "../interactions/interaction-table.ts";
+import { type InteractionTable, rowsGroupedByUser, selectRows } from "../interactions/interaction-table.ts";
 import { SeededRandom } from "../random/seeded-random.ts";
 
 /** Two tables over the same rows' id indices (the very same IdIndex objects as the input). */
@@ -40,7 +40,7 @@ export function stratifiedSplit(
     throw new InvalidInputError(`seed must be an integer from 0 to ${2 ** 32 - 1}, got ${seed}`, "seed");
   }
   const random = new SeededRandom(seed);
-  const { start, rows } = rowsByUser(table);
+  const { start, rows } = rowsGroupedByUser(table);
   const inTest = new Uint8Array(table.length);
   for (let user = 0; user < table.users.size; user++) {
     const from = start[user] as number;
@@ -61,7 +61,7 @@ export function stratifiedSplit(
  * goes to test (input files are usually appended in time order).
  */
 export function leaveLastOut(table: InteractionTable): TrainTestSplit {
-  const { start, rows } = rowsByUser(table);
+  const { start, rows } = rowsGroupedByUser(table);
   const inTest = new Uint8Array(table.length);
   for (let user = 0; user < table.users.size; user++) {
     const from = start[user] as number;
@@ -90,28 +90,6 @@ export function roundHalfToEven(x: number): number {
   if (fraction > 0.5) return floor + 1;
   if (fraction < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** Row positions grouped by user (a counting sort, so rows stay in table order within a user). */
-function rowsByUser(table: InteractionTable): { start: Int32Array; rows: Int32Array } {
-  const userCount = table.users.size;
-  const start = new Int32Array(userCount + 1);
-  for (let row = 0; row < table.length; row++) {
-    const next = (table.userIndex[row] as number) + 1;
-    start[next] = (start[next] as number) + 1;
-  }
-  for (let user = 0; user < userCount; user++) {
-    start[user + 1] = (start[user + 1] as number) + (start[user] as number);
-  }
-  const cursor = start.slice(0, userCount);
-  const rows = new Int32Array(table.length);
-  for (let row = 0; row < table.length; row++) {
-    const user = table.userIndex[row] as number;
-    const at = cursor[user] as number;
-    rows[at] = row;
-    cursor[user] = at + 1;
-  }
-  return { start, rows };
 }
 
 function partition(table: InteractionTable, inTest: Uint8Array): TrainTestSplit {

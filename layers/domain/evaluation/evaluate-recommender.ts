@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../errors/domain-errors.ts";
-import type { InteractionTable } from "../interactions/interaction-table.ts";
+import { type InteractionTable, rowsGroupedByUser } from "../interactions/interaction-table.ts";
 import type { ItemExclusion } from "../scoring/top-k.ts";
 import {
   catalogCoverage,
@@ -120,24 +120,8 @@ function keepAllowed(returned: Int32Array, mask: Uint8Array, k: number): Int32Ar
   return Int32Array.from(kept);
 }
 
-/** Each user's training items, grouped (a counting sort by user). */
+/** Each user's training items, grouped by user. */
 function groupItemsByUser(table: InteractionTable): { start: Int32Array; items: Int32Array } {
-  const userCount = table.users.size;
-  const start = new Int32Array(userCount + 1);
-  for (let row = 0; row < table.length; row++) {
-    const next = (table.userIndex[row] as number) + 1;
-    start[next] = (start[next] as number) + 1;
-  }
-  for (let user = 0; user < userCount; user++) {
-    start[user + 1] = (start[user + 1] as number) + (start[user] as number);
-  }
-  const cursor = start.slice(0, userCount);
-  const items = new Int32Array(table.length);
-  for (let row = 0; row < table.length; row++) {
-    const user = table.userIndex[row] as number;
-    const at = cursor[user] as number;
-    items[at] = table.itemIndex[row] as number;
-    cursor[user] = at + 1;
-  }
-  return { start, items };
+  const { start, rows } = rowsGroupedByUser(table);
+  return { start, items: Int32Array.from(rows, (row) => table.itemIndex[row] as number) };
 }

@@ -89,3 +89,28 @@ export function selectRows(table: InteractionTable, rows: Int32Array | readonly 
   }
   return { users: table.users, items: table.items, length: n, userIndex, itemIndex, weight, timestamp };
 }
+
+/**
+ * Row positions grouped by user, a counting sort: user u's rows are rows[start[u] .. start[u+1]), in table
+ * order. Splits and evaluation both walk a table user by user.
+ */
+export function rowsGroupedByUser(table: InteractionTable): { start: Int32Array; rows: Int32Array } {
+  const userCount = table.users.size;
+  const start = new Int32Array(userCount + 1);
+  for (let row = 0; row < table.length; row++) {
+    const next = (table.userIndex[row] as number) + 1;
+    start[next] = (start[next] as number) + 1;
+  }
+  for (let user = 0; user < userCount; user++) {
+    start[user + 1] = (start[user + 1] as number) + (start[user] as number);
+  }
+  const cursor = start.slice(0, userCount);
+  const rows = new Int32Array(table.length);
+  for (let row = 0; row < table.length; row++) {
+    const user = table.userIndex[row] as number;
+    const at = cursor[user] as number;
+    rows[at] = row;
+    cursor[user] = at + 1;
+  }
+  return { start, rows };
+}
