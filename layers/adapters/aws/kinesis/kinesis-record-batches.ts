@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { StreamEvent } from "../../../ports/event-bus.ts";
+import { sizedBatches } from "../sized-batches.ts";
 
 /** Kinesis limits (PutRecords): per record, data plus partition key; per request, records and bytes. */
 export const KINESIS_MAX_RECORD_BYTES = 1024 * 1024;
@@ -56,18 +57,5 @@ export function batchRecords(
   maxRecords = KINESIS_MAX_RECORDS_PER_REQUEST,
   maxBytes = KINESIS_MAX_REQUEST_BYTES,
 ): PreparedRecord[][] {
-  const batches: PreparedRecord[][] = [];
-  let current: PreparedRecord[] = [];
-  let currentBytes = 0;
-  for (const record of records) {
-    if (current.length > 0 && (current.length === maxRecords || currentBytes + record.bytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(record);
-    currentBytes += record.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return sizedBatches(records, maxRecords, maxBytes);
 }

@@ -1,5 +1,6 @@
 import { murmur2 } from "@platformatic/kafka";
 import type { StreamEvent } from "../../../ports/event-bus.ts";
+import { sizedBatches } from "../sized-batches.ts";
 
 /**
  * Kafka's default `message.max.bytes` (and MSK's): the largest record batch a broker appends. It limits a
@@ -77,21 +78,7 @@ export function batchKafkaRecords(
   maxRecords: number,
   maxMessageBytes: number,
 ): PreparedKafkaRecord[][] {
-  const budget = maxMessageBytes - RECORD_BATCH_HEADER_BYTES;
-  const batches: PreparedKafkaRecord[][] = [];
-  let current: PreparedKafkaRecord[] = [];
-  let currentBytes = 0;
-  for (const record of records) {
-    if (current.length > 0 && (current.length === maxRecords || currentBytes + record.bytes > budget)) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(record);
-    currentBytes += record.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return sizedBatches(records, maxRecords, maxMessageBytes - RECORD_BATCH_HEADER_BYTES);
 }
 
 /**
