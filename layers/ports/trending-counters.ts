@@ -1,5 +1,7 @@
 /** One counted interaction for trending. */
 export interface TrendingIncrement {
+  /** The event's idempotency key: an increment is counted once per (eventId, itemId). */
+  readonly eventId: string;
   readonly itemId: string;
   readonly categories: readonly string[];
   readonly at: number;
@@ -20,7 +22,13 @@ export interface TrendingQuery {
  * (hourly by default) and expire after the longest window served.
  */
 export interface TrendingCounters {
-  /** Not idempotent by itself: the stream handler calls it only for events the InteractionLog stored new. */
+  /**
+   * Idempotent by eventId, so the stream handler can count every delivered event: an increment whose eventId
+   * was already counted for that item (in the same call or an earlier one) is ignored, for at least the
+   * adapter's `dedupeWindowMs` after it was counted (48 h by default, the interaction log's dedupe window:
+   * a redelivered stream batch arrives within the stream's retention). Each increment's check and count are
+   * one atomic step, so a crash between increments never counts one twice on redelivery.
+   */
   increment(increments: readonly TrendingIncrement[]): Promise<void>;
   /** Items by the sum of their buckets in the window, highest first. */
   top(query: TrendingQuery): Promise<Array<{ itemId: string; count: number }>>;

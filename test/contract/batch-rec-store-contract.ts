@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { BatchRecommendations, BatchRecStore } from "../../layers/ports/batch-rec-store.ts";
+import { InvalidInputError, PayloadTooLargeError } from "../../layers/domain/errors/domain-errors.ts";
+import type {
+  BatchRecommendations,
+  BatchRecStore,
+  HistoryWeight,
+} from "../../layers/ports/batch-rec-store.ts";
 import { type ContractSubject, nowOf, useContractSubject } from "./contract-subject.ts";
 import { uniqueId } from "./unique-id.ts";
 
@@ -26,6 +31,14 @@ function recommendations(
   };
 }
 
+/** Strongest first, as the nightly publish writes it; every weight exact in float32. */
+const HISTORY: readonly HistoryWeight[] = [
+  { itemId: "item-c", weight: 12 },
+  { itemId: "item-ü ✓", weight: 2.5 },
+  { itemId: "item-b", weight: 1 },
+  { itemId: "item-d", weight: -0.125 },
+];
+
 export function describeBatchRecStoreContract(
   adapterName: string,
   makeSubject: () => Promise<BatchRecStoreContractSubject>,
@@ -40,6 +53,91 @@ export function describeBatchRecStoreContract(
     it("round-trips a list, order and scores exact", async () => {
       const { subject } = current();
       const entry = recommendations(uniqueId("user"), nowOf(current()));
+      await subject.putMany([entry]);
+      expect(await subject.get(entry.userId)).toEqual(entry);
+    });
+
+    it("round-trips a history, order, ids and weights exact when they are float32 values", async () => {
+      const { subject } = current();
+      const entry = recommendations(uniqueId("user"), nowOf(current()), { history: HISTORY });
+      await subject.putMany([entry]);
+      expect(await subject.get(entry.userId)).toEqual(entry);
+    });
+
+    it("keeps history weights to float32 precision", async () => {
+      const { subject } = current();
+      const weights = [0.1, 1 / 3, 123456.789, 1e-9, -7.3];
+      const history = weights.map((weight, index) => ({ itemId: `item-${index}`, weight }));
+      const entry = recommendations(uniqueId("user"), nowOf(current()), { history });
+      await subject.putMany([entry]);
+      const read = await subject.get(entry.userId);
+      expect(read?.history?.map(({ itemId }) => itemId)).toEqual(history.map(({ itemId }) => itemId));
+      expect(read?.history?.map(({ weight }) => weight)).toEqual(
+        weights.map((weight) => Math.fround(weight)),
+      );
+    });
+
+    it("tells an entry without a history from one with an empty history", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const without = recommendations(uniqueId("user"), now);
+      const empty = recommendations(uniqueId("user"), now, { history: [] });
+      await subject.putMany([without, empty]);
+      const readWithout = await subject.get(without.userId);
+      expect(readWithout).toEqual(without);
+      expect(readWithout !== undefined && "history" in readWithout).toBe(false);
+      expect((await subject.get(empty.userId))?.history).toEqual([]);
+    });
+
+    it("drops the history when a user's list is replaced by one without", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const userId = uniqueId("user");
+      await subject.putMany([recommendations(userId, now, { history: HISTORY })]);
+      const newer = recommendations(userId, now, { modelVersion: "model-b" });
+      await subject.putMany([newer]);
+      expect(await subject.get(userId)).toEqual(newer);
+    });
+
+    it("refuses a history entry without an item id or with a weight that is not a finite float32", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const fine = recommendations(uniqueId("user"), now, { history: HISTORY });
+      for (const bad of [
+        { itemId: "", weight: 1 },
+        { itemId: "item", weight: Number.NaN },
+        { itemId: "item", weight: Number.POSITIVE_INFINITY },
+        { itemId: "item", weight: 1e39 },
+      ]) {
+        const entry = recommendations(uniqueId("user"), now, { history: [...HISTORY, bad] });
+        await expect(subject.putMany([fine, entry])).rejects.toBeInstanceOf(InvalidInputError);
+        expect(await subject.get(entry.userId)).toBeUndefined();
+      }
+      expect(await subject.get(fine.userId)).toBeUndefined();
+    });
+
+    it("refuses an entry over the item size limit with PayloadTooLargeError and writes nothing of that call", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const fine = recommendations(uniqueId("user"), now, { history: HISTORY });
+      // About 16 000 × 32 bytes of item ids alone: well over 400 KB however it is laid out.
+      const history = Array.from({ length: 16_000 }, (_, index) => ({
+        itemId: `item-${String(index).padStart(27, "0")}`,
+        weight: 1,
+      }));
+      const huge = recommendations(uniqueId("user"), now, { history });
+      await expect(subject.putMany([fine, huge])).rejects.toBeInstanceOf(PayloadTooLargeError);
+      expect(await subject.get(fine.userId)).toBeUndefined();
+      expect(await subject.get(huge.userId)).toBeUndefined();
+    });
+
+    it("accepts a long history that fits the item size limit", async () => {
+      const { subject } = current();
+      const history = Array.from({ length: 5_000 }, (_, index) => ({
+        itemId: `item-${index}`,
+        weight: 5_000 - index,
+      }));
+      const entry = recommendations(uniqueId("user"), nowOf(current()), { history });
       await subject.putMany([entry]);
       expect(await subject.get(entry.userId)).toEqual(entry);
     });

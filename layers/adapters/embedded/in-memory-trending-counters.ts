@@ -1,34 +1,51 @@
 import { InvalidInputError } from "../../domain/errors/domain-errors.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
+import { RECENT_INTERACTIONS_RETENTION_MS } from "../../ports/interaction-log.ts";
 import type { TrendingCounters, TrendingIncrement, TrendingQuery } from "../../ports/trending-counters.ts";
 import { requireFiniteNumber, requireNonEmptyText } from "./argument-checks.ts";
 
 export const DEFAULT_TRENDING_BUCKET_MS = 3600 * 1000;
 export const DEFAULT_TRENDING_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** The interaction log's dedupe window: a redelivered stream batch arrives within the stream's retention. */
+export const DEFAULT_TRENDING_DEDUPE_WINDOW_MS = RECENT_INTERACTIONS_RETENTION_MS;
 
 export interface InMemoryTrendingCountersOptions {
   /** Bucket width. @default 1 h */
   readonly bucketMs?: number;
   /** Buckets older than this (by the clock) are dropped; the longest window served. @default 7 days */
   readonly retentionMs?: number;
+  /** How long after it was last counted into a bucket an event is still recognised. @default 48 h */
+  readonly dedupeWindowMs?: number;
   readonly clock?: Clock;
+}
+
+/** One bucket's counts under one tag (all items, or one category), and the events counted into them. */
+interface Tally {
+  readonly counts: Map<string, number>;
+  /** (eventId, itemId) pairs counted; forgotten together `dedupeWindowMs` after the latest, as in Redis. */
+  readonly seen: Set<string>;
+  seenUntil: number;
 }
 
 /** The counts of one time bucket: over all items and per category. */
 interface Bucket {
-  readonly all: Map<string, number>;
-  readonly byCategory: Map<string, Map<string, number>>;
+  readonly all: Tally;
+  readonly byCategory: Map<string, Tally>;
 }
 
 /**
  * Trending counts in fixed time buckets. A query sums every bucket that overlaps the window
  * (now − windowMs, now], so the window is always fully covered and at most one bucket's worth of older
  * counts leaks in at its far edge; a bucket that starts after `now` is not counted.
+ *
+ * Idempotent as RedisTrendingCounters is: each (bucket, tag) remembers the events counted into it until
+ * `dedupeWindowMs` after the latest one, and counts an event it remembers no more.
  */
 export class InMemoryTrendingCounters implements TrendingCounters {
   private readonly buckets = new Map<number, Bucket>();
   private readonly bucketMs: number;
   private readonly retentionMs: number;
+  private readonly dedupeWindowMs: number;
   private readonly clock: Clock;
 
   constructor(options: InMemoryTrendingCountersOptions = {}) {
@@ -40,6 +57,13 @@ export class InMemoryTrendingCounters implements TrendingCounters {
     if (!(this.retentionMs >= this.bucketMs)) {
       throw new InvalidInputError("retentionMs must be at least bucketMs", "retentionMs");
     }
+    this.dedupeWindowMs = options.dedupeWindowMs ?? DEFAULT_TRENDING_DEDUPE_WINDOW_MS;
+    if (!(this.dedupeWindowMs > 0) || !Number.isFinite(this.dedupeWindowMs)) {
+      throw new InvalidInputError(
+        `dedupeWindowMs must be a finite number > 0, got ${this.dedupeWindowMs}`,
+        "dedupeWindowMs",
+      );
+    }
     this.clock = options.clock ?? systemClock;
   }
 
@@ -50,24 +74,32 @@ export class InMemoryTrendingCounters implements TrendingCounters {
 
   async increment(increments: readonly TrendingIncrement[]): Promise<void> {
     increments.forEach((increment, index) => {
+      requireNonEmptyText(increment.eventId, `increments[${index}].eventId`);
       requireNonEmptyText(increment.itemId, `increments[${index}].itemId`);
       requireFiniteNumber(increment.at, `increments[${index}].at`);
       requireFiniteNumber(increment.weight, `increments[${index}].weight`);
     });
-    const keptFrom = this.pruneBefore(this.clock() - this.retentionMs);
+    const now = this.clock();
+    const keptFrom = this.pruneBefore(now - this.retentionMs);
+    const seenUntil = now + this.dedupeWindowMs;
     for (const increment of increments) {
       const start = this.bucketStartOf(increment.at);
       // Counting into a bucket that is already past retention would only be pruned on the next call.
       if (start < keptFrom) continue;
       const bucket = this.bucketAt(start);
-      addTo(bucket.all, increment.itemId, increment.weight);
+      const counted = {
+        itemId: increment.itemId,
+        weight: increment.weight,
+        seenAs: JSON.stringify([increment.eventId, increment.itemId]),
+      };
+      countOnce(bucket.all, counted, now, seenUntil);
       for (const category of new Set(increment.categories)) {
-        let counts = bucket.byCategory.get(category);
-        if (counts === undefined) {
-          counts = new Map();
-          bucket.byCategory.set(category, counts);
+        let tally = bucket.byCategory.get(category);
+        if (tally === undefined) {
+          tally = emptyTally();
+          bucket.byCategory.set(category, tally);
         }
-        addTo(counts, increment.itemId, increment.weight);
+        countOnce(tally, counted, now, seenUntil);
       }
     }
   }
@@ -91,7 +123,7 @@ export class InMemoryTrendingCounters implements TrendingCounters {
     for (const [start, bucket] of this.buckets) {
       if (start + this.bucketMs <= windowStart || start > now) continue;
       const counts = query.category === undefined ? bucket.all : bucket.byCategory.get(query.category);
-      for (const [itemId, count] of counts ?? []) addTo(totals, itemId, count);
+      for (const [itemId, count] of counts?.counts ?? []) addTo(totals, itemId, count);
     }
     return [...totals]
       .map(([itemId, count]) => ({ itemId, count }))
@@ -106,7 +138,7 @@ export class InMemoryTrendingCounters implements TrendingCounters {
   private bucketAt(start: number): Bucket {
     let bucket = this.buckets.get(start);
     if (bucket === undefined) {
-      bucket = { all: new Map(), byCategory: new Map() };
+      bucket = { all: emptyTally(), byCategory: new Map() };
       this.buckets.set(start, bucket);
     }
     return bucket;
@@ -118,6 +150,24 @@ export class InMemoryTrendingCounters implements TrendingCounters {
     for (const start of this.buckets.keys()) if (start < keptFrom) this.buckets.delete(start);
     return keptFrom;
   }
+}
+
+function emptyTally(): Tally {
+  return { counts: new Map(), seen: new Set(), seenUntil: Number.NEGATIVE_INFINITY };
+}
+
+/** Adds the increment unless the tally remembers its event; either way the tally remembers it longer. */
+function countOnce(
+  tally: Tally,
+  increment: { readonly itemId: string; readonly weight: number; readonly seenAs: string },
+  now: number,
+  seenUntil: number,
+): void {
+  if (tally.seenUntil < now) tally.seen.clear();
+  tally.seenUntil = seenUntil;
+  if (tally.seen.has(increment.seenAs)) return;
+  tally.seen.add(increment.seenAs);
+  addTo(tally.counts, increment.itemId, increment.weight);
 }
 
 function addTo(counts: Map<string, number>, itemId: string, weight: number): void {

@@ -129,8 +129,14 @@ describe("RedisTrendingCounters on a real server", () => {
     const category = uniqueId("category");
     const ids = ["item-d", "item-b", "item-a", "item-c", "item-e"];
     await counters.increment([
-      { itemId: "item-z", categories: [category], at: now - 1000, weight: 5 },
-      ...ids.map((itemId) => ({ itemId, categories: [category], at: now - 1000, weight: 2 })),
+      { eventId: uniqueId("event"), itemId: "item-z", categories: [category], at: now - 1000, weight: 5 },
+      ...ids.map((itemId) => ({
+        eventId: uniqueId("event"),
+        itemId,
+        categories: [category],
+        at: now - 1000,
+        weight: 2,
+      })),
     ]);
     expect(await counters.top({ category, windowMs: HOUR, now, limit: 3 })).toEqual([
       { itemId: "item-z", count: 5 },
@@ -145,8 +151,14 @@ describe("RedisTrendingCounters on a real server", () => {
     const now = Date.now();
     const category = uniqueId("category");
     await counters.increment([
-      { itemId: "fresh", categories: [category], at: now, weight: 1 },
-      { itemId: "stale", categories: [category], at: now - 8 * 24 * HOUR, weight: 1 },
+      { eventId: uniqueId("event"), itemId: "fresh", categories: [category], at: now, weight: 1 },
+      {
+        eventId: uniqueId("event"),
+        itemId: "stale",
+        categories: [category],
+        at: now - 8 * 24 * HOUR,
+        weight: 1,
+      },
     ]);
     const bucketStart = Math.floor(now / HOUR) * HOUR;
     const ttl = await open().client.pttl(
@@ -160,12 +172,39 @@ describe("RedisTrendingCounters on a real server", () => {
     ).toBe(0);
   });
 
+  it("keeps a bucket's counted events for the dedupe window, and no longer than the bucket", async () => {
+    const keyPrefix = `${runPrefix}:trending-seen`;
+    const counters = new RedisTrendingCounters({ connection: open(), keyPrefix, dedupeWindowMs: 48 * HOUR });
+    const now = Date.now();
+    const category = uniqueId("category");
+    // In the oldest bucket still kept: it leaves retention within the hour.
+    const nearlyStale = Math.floor((now - 7 * 24 * HOUR) / HOUR) * HOUR + 30 * 60_000;
+    await counters.increment([
+      { eventId: uniqueId("event"), itemId: "fresh", categories: [category], at: now, weight: 1 },
+      { eventId: uniqueId("event"), itemId: "old", categories: [category], at: nearlyStale, weight: 1 },
+    ]);
+    const tag = `{${encodeURIComponent(`c:${category}`)}}`;
+    const fresh = Math.floor(now / HOUR) * HOUR;
+    const old = Math.floor(nearlyStale / HOUR) * HOUR;
+    const client = open().client;
+    expect(await client.scard(`${keyPrefix}:${tag}:seen:${fresh}`)).toBe(1);
+    const freshSeenTtl = await client.pttl(`${keyPrefix}:${tag}:seen:${fresh}`);
+    expect(freshSeenTtl).toBeGreaterThan(48 * HOUR - 60_000);
+    expect(freshSeenTtl).toBeLessThanOrEqual(48 * HOUR);
+    const oldSeenTtl = await client.pttl(`${keyPrefix}:${tag}:seen:${old}`);
+    // The bucket takes no increments after it leaves retention, so its seen set goes with it, not 48 h later.
+    expect(oldSeenTtl).toBeGreaterThan(0);
+    expect(oldSeenTtl).toBeLessThanOrEqual(HOUR);
+  });
+
   it("leaves no union key behind after a query", async () => {
     const keyPrefix = `${runPrefix}:trending-union`;
     const counters = new RedisTrendingCounters({ connection: open(), keyPrefix });
     const category = uniqueId("category");
     const now = Date.now();
-    await counters.increment([{ itemId: "a", categories: [category], at: now, weight: 1 }]);
+    await counters.increment([
+      { eventId: uniqueId("event"), itemId: "a", categories: [category], at: now, weight: 1 },
+    ]);
     await counters.top({ category, windowMs: 24 * HOUR, now, limit: 10 });
     expect(await keysMatching(open(), `${keyPrefix}:*:union:*`)).toEqual([]);
   });

@@ -157,7 +157,11 @@ describe("Redis adapters when the cache fails", () => {
     await expect(settledWithoutHang(cache.set(key, "again", 60))).rejects.toBeInstanceOf(DependencyError);
     await expect(settledWithoutHang(cache.deleteUser(key.userId))).rejects.toBeInstanceOf(DependencyError);
     await expect(
-      settledWithoutHang(counters.increment([{ itemId: "i", categories: ["c"], at: Date.now(), weight: 1 }])),
+      settledWithoutHang(
+        counters.increment([
+          { eventId: uniqueId("event"), itemId: "i", categories: ["c"], at: Date.now(), weight: 1 },
+        ]),
+      ),
     ).rejects.toBeInstanceOf(DependencyError);
     await expect(
       settledWithoutHang(counters.top({ windowMs: 3600_000, now: Date.now(), limit: 5 })),

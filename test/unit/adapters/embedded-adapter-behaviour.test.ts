@@ -74,8 +74,8 @@ describe("InMemoryTrendingCounters buckets", () => {
     const now = clock.now();
     const counters = new InMemoryTrendingCounters({ bucketMs: 10 * 60_000, clock: clock.now });
     await counters.increment([
-      { itemId: "in-window", categories: [], at: now - 25 * 60_000, weight: 1 },
-      { itemId: "outside", categories: [], at: now - 45 * 60_000, weight: 1 },
+      { eventId: "e1", itemId: "in-window", categories: [], at: now - 25 * 60_000, weight: 1 },
+      { eventId: "e2", itemId: "outside", categories: [], at: now - 45 * 60_000, weight: 1 },
     ]);
     expect(await counters.top({ windowMs: 30 * 60_000, now, limit: 10 })).toEqual([
       { itemId: "in-window", count: 1 },
@@ -86,14 +86,47 @@ describe("InMemoryTrendingCounters buckets", () => {
   it("drops buckets older than the retention when it counts new ones", async () => {
     const clock = createManualClock();
     const counters = new InMemoryTrendingCounters({ retentionMs: 24 * HOUR, clock: clock.now });
-    await counters.increment([{ itemId: "a", categories: ["x"], at: clock.now(), weight: 1 }]);
+    await counters.increment([{ eventId: "e3", itemId: "a", categories: ["x"], at: clock.now(), weight: 1 }]);
     clock.advance(30 * HOUR);
     await counters.increment([
-      { itemId: "b", categories: ["x"], at: clock.now(), weight: 1 },
-      { itemId: "too-old", categories: ["x"], at: clock.now() - 25 * HOUR, weight: 1 },
+      { eventId: "e4", itemId: "b", categories: ["x"], at: clock.now(), weight: 1 },
+      { eventId: "e5", itemId: "too-old", categories: ["x"], at: clock.now() - 25 * HOUR, weight: 1 },
     ]);
     expect(counters.bucketCount).toBe(1);
     expect(await counters.top({ category: "x", windowMs: 24 * HOUR, now: clock.now(), limit: 10 })).toEqual([
+      { itemId: "b", count: 1 },
+    ]);
+  });
+
+  it("forgets the events it counted once the dedupe window has passed, so its memory stays bounded", async () => {
+    const clock = createManualClock();
+    const counters = new InMemoryTrendingCounters({ dedupeWindowMs: 2 * HOUR, clock: clock.now });
+    const delivered = { eventId: "e", itemId: "a", categories: ["x"], at: clock.now(), weight: 1 };
+    await counters.increment([delivered]);
+    clock.advance(HOUR);
+    // Recognised, and remembered for another two hours from now.
+    await counters.increment([delivered]);
+    clock.advance(HOUR + 30 * 60_000);
+    await counters.increment([delivered]);
+    expect(await counters.top({ category: "x", windowMs: 24 * HOUR, now: clock.now(), limit: 10 })).toEqual([
+      { itemId: "a", count: 1 },
+    ]);
+    clock.advance(2 * HOUR + 60_000);
+    await counters.increment([delivered]);
+    expect(await counters.top({ category: "x", windowMs: 24 * HOUR, now: clock.now(), limit: 10 })).toEqual([
+      { itemId: "a", count: 2 },
+    ]);
+  });
+
+  it("keeps the same event of two different items apart", async () => {
+    const counters = new InMemoryTrendingCounters();
+    const now = Date.now();
+    await counters.increment([
+      { eventId: "e", itemId: "a", categories: [], at: now, weight: 1 },
+      { eventId: "e", itemId: "b", categories: [], at: now, weight: 1 },
+    ]);
+    expect(await counters.top({ windowMs: HOUR, now, limit: 10 })).toEqual([
+      { itemId: "a", count: 1 },
       { itemId: "b", count: 1 },
     ]);
   });
@@ -107,8 +140,9 @@ describe("InMemoryTrendingCounters buckets", () => {
     await expect(counters.top({ windowMs: 0, now, limit: 5 })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(counters.top({ windowMs: HOUR, now, limit: -1 })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(
-      counters.increment([{ itemId: "a", categories: [], at: now, weight: Number.NaN }]),
+      counters.increment([{ eventId: "e6", itemId: "a", categories: [], at: now, weight: Number.NaN }]),
     ).rejects.toBeInstanceOf(InvalidInputError);
+    expect(() => new InMemoryTrendingCounters({ dedupeWindowMs: 0 })).toThrow(InvalidInputError);
   });
 });
 

@@ -3,11 +3,16 @@ import { CorruptDataError } from "../../../domain/errors/domain-errors.ts";
 import type { BatchRecommendations, BatchRecStore } from "../../../ports/batch-rec-store.ts";
 import { type Clock, systemClock } from "../../../ports/clock.ts";
 import { requireFiniteNumber, requireNonEmptyText } from "../../embedded/argument-checks.ts";
+import { float32History } from "../../embedded/batch-history-checks.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
 import { writeInBatches } from "./batch-operations.ts";
 import { callDynamoDb } from "./dynamodb-errors.ts";
 import { requireWithinItemLimit } from "./dynamodb-item-size.ts";
-import { float64FromLittleEndian, toLittleEndianBytes } from "./little-endian-arrays.ts";
+import {
+  float32FromLittleEndian,
+  float64FromLittleEndian,
+  toLittleEndianBytes,
+} from "./little-endian-arrays.ts";
 import {
   type StoredItem,
   storedBinary,
@@ -31,7 +36,10 @@ export interface DynamoDbBatchRecStoreOptions {
 /**
  * Nightly lists, one item per user keyed by userId. Item ids are a list and the scores one binary attribute of
  * little-endian float64, which is exact and about a third of the size of a list of maps. The nightly publish
- * writes millions of these, and DynamoDB bills writes by the kilobyte. Each item carries the TTL attribute
+ * writes millions of these, and DynamoDB bills writes by the kilobyte. The history is laid out the same way:
+ * `historyItemIds`, a list, and `historyWeights`, little-endian float32 (the precision training uses); both
+ * are absent when the entry has no history. An entry over the 400 KB item limit is refused with
+ * PayloadTooLargeError before anything is written. Each item carries the TTL attribute
  * (expiresAt in seconds, rounded up). TTL deletion can lag by days, so `get` also compares expiresAt with the
  * clock.
  */
@@ -66,6 +74,11 @@ export class DynamoDbBatchRecStore implements BatchRecStore {
         expiresAt,
         [EXPIRES_AT_SECONDS_ATTRIBUTE]: Math.ceil(expiresAt / 1000),
       };
+      if (entry.history !== undefined) {
+        const history = float32History(entry.history, `entries[${index}].history`);
+        item.historyItemIds = history.map(({ itemId }) => itemId);
+        item.historyWeights = toLittleEndianBytes(Float32Array.from(history, ({ weight }) => weight));
+      }
       requireWithinItemLimit("batch recommendations", userId, item);
       items.delete(userId);
       items.set(userId, item);
@@ -97,6 +110,7 @@ export class DynamoDbBatchRecStore implements BatchRecStore {
 
 function entryFromItem(item: StoredItem): BatchRecommendations {
   const what = "batch recommendations";
+  const history = historyFromItem(item, what);
   const itemIds = storedStringList(item, "itemIds", what);
   const scores = float64FromLittleEndian(storedBinary(item, "scores", what), what);
   if (scores.length !== itemIds.length) {
@@ -108,5 +122,16 @@ function entryFromItem(item: StoredItem): BatchRecommendations {
     items: itemIds.map((itemId, index) => ({ itemId, score: scores[index] as number })),
     generatedAt: storedNumber(item, "generatedAt", what),
     expiresAt: storedNumber(item, "expiresAt", what),
+    ...(history === undefined ? {} : { history }),
   };
+}
+
+function historyFromItem(item: StoredItem, what: string): BatchRecommendations["history"] {
+  if (item.historyItemIds === undefined && item.historyWeights === undefined) return undefined;
+  const itemIds = storedStringList(item, "historyItemIds", what);
+  const weights = float32FromLittleEndian(storedBinary(item, "historyWeights", what), what);
+  if (weights.length !== itemIds.length) {
+    throw new CorruptDataError(`${what}: ${itemIds.length} history item ids but ${weights.length} weights`);
+  }
+  return itemIds.map((itemId, index) => ({ itemId, weight: weights[index] as number }));
 }
