@@ -16,7 +16,10 @@ export const ARTIFACT_BUCKET_DEFINITION = {
   bucketNameEnvironmentVariable: "FLYWHEEL_ARTIFACT_BUCKET",
   /** Model artifacts: models/<version>/<file> (docs/model-format.md). */
   modelsPrefix: "models/",
-  /** The raw event archive, Parquet by date: events/date=YYYY-MM-DD/… */
+  /**
+   * The raw event archive, Parquet partitioned by arrival hour (UTC):
+   * events/dt=YYYY-MM-DD/hour=HH/<batchId>.parquet (docs/streaming.md).
+   */
   eventArchivePrefix: "events/",
 } as const;
 
