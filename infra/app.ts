@@ -1,7 +1,12 @@
 import { App, Tags } from "aws-cdk-lib";
+import { API_ROUTE_TABLE } from "../functions/api/route-table.ts";
+import { packageVersion } from "./config/package-version.ts";
 import { readStageConfig } from "./config/stage-config.ts";
+import type { HandlerOptions } from "./constructs/api-routes.ts";
 import { ApiStack } from "./stacks/api-stack.ts";
 import { DataStack } from "./stacks/data-stack.ts";
+import { IngestStack } from "./stacks/ingest-stack.ts";
+import { NetworkStack } from "./stacks/network-stack.ts";
 
 // The CDK app (cdk.json: `node infra/app.ts`, run by Node 24 from node_modules/.bin). Choose the stage with
 // `npx cdk synth -c stage=prod`; see infra/config/stage-config.ts for every context key.
@@ -14,18 +19,59 @@ if (region === undefined || region === "") {
   throw new Error("no AWS region: run through `npx cdk …`, or set AWS_REGION");
 }
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region };
+const functionEnvironment = { stageName: stage.stageName, version: packageVersion() };
+const stackName = (part: string) => `Flywheel-${stage.stageName}-${part}`;
 
-new DataStack(app, `Flywheel-${stage.stageName}-Data`, {
+// Deployed in this order: Data, then Network (the cache is encrypted with the data key), then Ingest
+// (the stream consumers, in the VPC), then Api (whose events route publishes to the ingest side's bus).
+const data = new DataStack(app, stackName("Data"), {
   env,
   stage,
   description: `Flywheel (${stage.stageName}): tables, artifact bucket, event stream, dead-letter queue`,
 });
 
-new ApiStack(app, `Flywheel-${stage.stageName}-Api`, {
+const network = new NetworkStack(app, stackName("Network"), {
   env,
   stage,
-  description: `Flywheel (${stage.stageName}): HTTP API (API Gateway REST API and its Lambdas)`,
+  encryptionKey: data.encryptionKey,
+  description: `Flywheel (${stage.stageName}): VPC, its service endpoints, and the Valkey cache`,
 });
+network.addStackDependency(data);
+
+const ingest = new IngestStack(app, stackName("Ingest"), {
+  env,
+  stage,
+  data,
+  network,
+  functionEnvironment,
+  description: `Flywheel (${stage.stageName}): stream and archive consumers, their alarms${
+    stage.eventBus.kind === "msk" ? ", the MSK Serverless cluster" : ""
+  }`,
+});
+ingest.addStackDependency(data);
+ingest.addStackDependency(network);
+
+// What each handler needs from the other stacks. ApiRoutes stays generic: it applies these by handler id.
+const handlerOptions: Record<string, HandlerOptions> = {
+  // POST /v1/events publishes to the stage's event bus; Kafka clients must run in the cluster's VPC.
+  events: {
+    ...(stage.eventBus.kind === "msk" ? { network: network.functionPlacement } : {}),
+    grant: (fn) => ingest.grantEventPublish(fn),
+  },
+};
+// A handler still in PLANNED_HANDLERS gets its options once its routes are served.
+const servedHandlerIds = new Set(API_ROUTE_TABLE.routes.map((route) => route.handler));
+const api = new ApiStack(app, stackName("Api"), {
+  env,
+  stage,
+  version: functionEnvironment.version,
+  description: `Flywheel (${stage.stageName}): HTTP API (API Gateway REST API and its Lambdas)`,
+  handlerOptions: Object.fromEntries(
+    Object.entries(handlerOptions).filter(([id]) => servedHandlerIds.has(id)),
+  ),
+});
+api.addStackDependency(data);
+api.addStackDependency(ingest);
 
 Tags.of(app).add("project", "flywheel");
 Tags.of(app).add("stage", stage.stageName);

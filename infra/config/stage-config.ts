@@ -18,26 +18,118 @@ export interface StageConfig {
   };
   /** Days an overwritten or deleted model artifact stays recoverable in the versioned bucket. */
   readonly noncurrentArtifactRetentionDays: number;
+  /** The stream Lambda's event-source mapping (Kinesis, or Kafka with the MSK option). */
+  readonly streamConsumer: {
+    /** Records per invocation, at most. */
+    readonly batchSize: number;
+    /** How long the mapping gathers records before it invokes: 0 or 1 s (the loop turns within a second). */
+    readonly maxBatchingWindowSeconds: number;
+    /** Retries of a failed batch (halved each time by bisection) before its records go to the dead-letter queue. */
+    readonly retryAttempts: number;
+    /** A record older than this goes to the dead-letter queue instead of the function. */
+    readonly maxRecordAgeSeconds: number;
+    /** Concurrent batches per Kinesis shard (1-10); each user's events stay in order at any factor. */
+    readonly parallelizationFactor: number;
+  };
+  /** The archive Lambda's event-source mapping: big batches make few, large Parquet files. */
+  readonly eventArchive: {
+    readonly batchSize: number;
+    readonly maxBatchingWindowSeconds: number;
+  };
+  readonly alarms: {
+    /** The stream consumer is behind when its oldest unread record is older than this. */
+    readonly iteratorAgeThresholdSeconds: number;
+    /** With the MSK option: records the consumer may lag behind the topic before the alarm fires. */
+    readonly offsetLagThresholdRecords: number;
+  };
+  /** Which stream carries events from POST /v1/events to the stream Lambda. */
+  readonly eventBus: {
+    /** `kinesis` (the data stack's stream) or `msk` (an MSK Serverless cluster, IAM auth, in the VPC). */
+    readonly kind: "kinesis" | "msk";
+    /** The Kafka topic, with the MSK option. */
+    readonly kafkaTopic: string;
+    /** Its partitions: one user's events stay on one partition; consumer parallelism is bounded by them. */
+    readonly kafkaPartitions: number;
+  };
+  readonly network: {
+    /** Deploy into this VPC (looked up at synthesis) instead of creating one; absent: a new VPC. */
+    readonly existingVpcId: string | undefined;
+  };
 }
 
 /** Stages that hold no data worth keeping; every other stage, prod included, retains data. */
 const DISPOSABLE_STAGES = new Set(["dev", "test", "sandbox"]);
 
-/** CDK context values: typed JSON from cdk.json, strings from `-c key=value`. */
-const contextSchema = z.object({
-  stage: z
-    .string()
-    .regex(
-      /^[a-z][a-z0-9-]{0,19}$/,
-      "must be 1-20 lower-case letters, digits or hyphens, starting with a letter",
-    )
-    .default("dev"),
-  dataRemovalPolicy: z.enum(["retain", "destroy"]).optional(),
-  streamMode: z.enum(["on-demand", "provisioned"]).default("on-demand"),
-  streamShards: z.coerce.number().int().min(1).max(500).default(2),
-  streamRetentionHours: z.coerce.number().int().min(24).max(8760).default(24),
-  noncurrentArtifactRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
-});
+/**
+ * CDK context values: typed JSON from cdk.json, strings from `-c key=value`. Every key, its default and range:
+ *
+ * | key | default | meaning |
+ * |---|---|---|
+ * | stage | dev | stage name, part of every stack name |
+ * | dataRemovalPolicy | destroy for dev/test/sandbox, else retain | what `cdk destroy` does to data |
+ * | streamMode | on-demand | Kinesis capacity mode: on-demand or provisioned |
+ * | streamShards | 2 | shards when provisioned (1-500) |
+ * | streamRetentionHours | 24 | Kinesis retention (24-8760) |
+ * | noncurrentArtifactRetentionDays | 30 | superseded model artifacts kept (1-3650) |
+ * | streamBatchSize | 100 | stream Lambda: records per batch (1-10000) |
+ * | streamBatchingWindowSeconds | 1 | stream Lambda: batching window, 0 or 1 (more is refused) |
+ * | streamRetryAttempts | 5 | stream Lambda: retries of a failed batch (0-10000; never infinite) |
+ * | streamMaxRecordAgeSeconds | 3600 | stream Lambda: older records go to the DLQ (60-604800) |
+ * | streamParallelization | 1 | stream Lambda: concurrent batches per shard (1-10) |
+ * | archiveBatchSize | 10000 | archive Lambda: records per batch (1-10000) |
+ * | archiveBatchingWindowSeconds | 60 | archive Lambda: batching window (0-300) |
+ * | iteratorAgeAlarmSeconds | 60 | alarm when the stream consumer is this far behind (1-86400; below streamMaxRecordAgeSeconds) |
+ * | offsetLagAlarmRecords | 10000 | MSK option: alarm when the consumer lags this many records |
+ * | eventBus | kinesis | kinesis, or msk for MSK Serverless |
+ * | kafkaTopic | flywheel-events | MSK option: the events topic |
+ * | kafkaPartitions | 6 | MSK option: the topic's partitions (1-1000) |
+ * | vpcId | none | deploy into this existing VPC instead of creating one |
+ */
+const contextSchema = z
+  .object({
+    stage: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,19}$/,
+        "must be 1-20 lower-case letters, digits or hyphens, starting with a letter",
+      )
+      .default("dev"),
+    dataRemovalPolicy: z.enum(["retain", "destroy"]).optional(),
+    streamMode: z.enum(["on-demand", "provisioned"]).default("on-demand"),
+    streamShards: z.coerce.number().int().min(1).max(500).default(2),
+    streamRetentionHours: z.coerce.number().int().min(24).max(8760).default(24),
+    noncurrentArtifactRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+    streamBatchSize: z.coerce.number().int().min(1).max(10_000).default(100),
+    streamBatchingWindowSeconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1, "must be 0 or 1: the loop must turn within a second")
+      .default(1),
+    // -1 (retry until the record expires) would let one poison batch block its shard for the whole retention.
+    streamRetryAttempts: z.coerce.number().int().min(0).max(10_000).default(5),
+    streamMaxRecordAgeSeconds: z.coerce.number().int().min(60).max(604_800).default(3600),
+    streamParallelization: z.coerce.number().int().min(1).max(10).default(1),
+    archiveBatchSize: z.coerce.number().int().min(1).max(10_000).default(10_000),
+    archiveBatchingWindowSeconds: z.coerce.number().int().min(0).max(300).default(60),
+    iteratorAgeAlarmSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+    offsetLagAlarmRecords: z.coerce.number().int().min(1).default(10_000),
+    eventBus: z.enum(["kinesis", "msk"]).default("kinesis"),
+    kafkaTopic: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,249}$/, "must be a Kafka topic name (letters, digits, . _ -)")
+      .default("flywheel-events"),
+    kafkaPartitions: z.coerce.number().int().min(1).max(1000).default(6),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id (vpc-0123abcd…)")
+      .optional(),
+  })
+  .refine((context) => context.iteratorAgeAlarmSeconds < context.streamMaxRecordAgeSeconds, {
+    // Otherwise records would expire into the dead-letter queue before anyone is told the consumer is behind.
+    message: "must be below streamMaxRecordAgeSeconds",
+    path: ["iteratorAgeAlarmSeconds"],
+  });
 
 const CONTEXT_KEYS = Object.keys(contextSchema.shape) as Array<keyof typeof contextSchema.shape>;
 
@@ -72,5 +164,26 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
       retentionHours: context.streamRetentionHours,
     },
     noncurrentArtifactRetentionDays: context.noncurrentArtifactRetentionDays,
+    streamConsumer: {
+      batchSize: context.streamBatchSize,
+      maxBatchingWindowSeconds: context.streamBatchingWindowSeconds,
+      retryAttempts: context.streamRetryAttempts,
+      maxRecordAgeSeconds: context.streamMaxRecordAgeSeconds,
+      parallelizationFactor: context.streamParallelization,
+    },
+    eventArchive: {
+      batchSize: context.archiveBatchSize,
+      maxBatchingWindowSeconds: context.archiveBatchingWindowSeconds,
+    },
+    alarms: {
+      iteratorAgeThresholdSeconds: context.iteratorAgeAlarmSeconds,
+      offsetLagThresholdRecords: context.offsetLagAlarmRecords,
+    },
+    eventBus: {
+      kind: context.eventBus,
+      kafkaTopic: context.kafkaTopic,
+      kafkaPartitions: context.kafkaPartitions,
+    },
+    network: { existingVpcId: context.vpcId },
   };
 }

@@ -13,7 +13,7 @@ import {
   type UsagePlanThrottle,
 } from "../../functions/api/usage-plan-throttle.ts";
 import type { FunctionEnvironment } from "../../functions/commons/function-environment.ts";
-import { FlywheelFunction } from "./flywheel-function.ts";
+import { FlywheelFunction, type FunctionNetworkPlacement } from "./flywheel-function.ts";
 
 export interface ApiRoutesProps {
   /** The routes and handlers to serve: API_ROUTE_TABLE, the definition the local front reads too. */
@@ -30,6 +30,20 @@ export interface ApiRoutesProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Per handler id, what its function needs beyond the house defaults, supplied by whoever composes the
+   * stacks (infra/app.ts), so this construct never learns what an individual handler does. Every id must
+   * be a handler that a served route uses.
+   * @default none
+   */
+  readonly handlerOptions?: Readonly<Record<string, HandlerOptions>>;
+}
+
+export interface HandlerOptions {
+  /** Runs the function in a VPC (a construction-time choice). @default not in a VPC */
+  readonly network?: FunctionNetworkPlacement;
+  /** Applied to the function once it exists: the data stack's `grant*` helpers, typically. */
+  readonly grant?: (fn: FlywheelFunction) => void;
 }
 
 const DEFAULT_FUNCTIONS_DIRECTORY = fileURLToPath(new URL("../../functions/", import.meta.url));
@@ -69,6 +83,14 @@ export class ApiRoutes extends Construct {
           ];
     });
     if (missing.length > 0) throw new Error(`cannot build the API:\n- ${missing.join("\n- ")}`);
+    const handlerOptions = props.handlerOptions ?? {};
+    const servedHandlerIds = new Set(routeTable.routes.map((route) => route.handler));
+    const unknown = Object.keys(handlerOptions).filter((handlerId) => !servedHandlerIds.has(handlerId));
+    if (unknown.length > 0) {
+      throw new Error(
+        `cannot build the API: options for handlers no served route uses: ${unknown.join(", ")}`,
+      );
+    }
 
     this.accessLogGroup = new logs.LogGroup(this, "AccessLog", {
       retention: logRetention,
@@ -98,6 +120,7 @@ export class ApiRoutes extends Construct {
       if (handler === undefined) throw new Error(`handler ${route.handler} passed validation but is missing`);
       let integration = integrations.get(route.handler);
       if (integration === undefined) {
+        const options = handlerOptions[route.handler];
         const fn = new FlywheelFunction(this, `${pascalCase(route.handler)}Handler`, {
           entry: resolve(functionsDirectory, handler.entry),
           description: handler.description,
@@ -106,7 +129,9 @@ export class ApiRoutes extends Construct {
           memorySize: handler.memorySizeMb,
           logRetention,
           logRemovalPolicy,
+          ...(options?.network === undefined ? {} : { network: options.network }),
         });
+        options?.grant?.(fn);
         functions.set(route.handler, fn);
         // No extra permission for the console's test invocations: only the deployed methods may invoke.
         integration = new apigateway.LambdaIntegration(fn.function, { proxy: true, allowTestInvoke: false });

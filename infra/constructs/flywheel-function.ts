@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
@@ -28,6 +29,18 @@ export interface FlywheelFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the log group when the function goes. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Runs the function in a VPC (for the cache, or the Kafka cluster), with a security group of its own.
+   * A construction-time choice: Lambda attaches the network interfaces when the function is created.
+   * @default not in a VPC
+   */
+  readonly network?: FunctionNetworkPlacement;
+}
+
+/** Where a function in a VPC runs: the network stack's `functionPlacement`. */
+export interface FunctionNetworkPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
 }
 
 const REPOSITORY_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -64,6 +77,9 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      ...(props.network === undefined
+        ? {}
+        : { vpc: props.network.vpc, vpcSubnets: props.network.vpcSubnets }),
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: `${REPOSITORY_ROOT}/package-lock.json`,
       environment: {
@@ -85,6 +101,11 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
           "import { createRequire as __flywheelCreateRequire } from 'node:module'; const require = __flywheelCreateRequire(import.meta.url);",
       },
     });
+  }
+
+  /** Whether the function runs in a VPC, and so has a security group that grants can open ports from. */
+  get isInVpc(): boolean {
+    return this.function.isBoundToVpc;
   }
 
   get grantPrincipal(): iam.IPrincipal {

@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { z } from "zod";
 import { API_ROUTE_TABLE } from "../../functions/api/route-table.ts";
 import type { UsagePlanThrottle } from "../../functions/api/usage-plan-throttle.ts";
+import { packageVersion } from "../config/package-version.ts";
 import type { StageConfig } from "../config/stage-config.ts";
-import { ApiRoutes } from "../constructs/api-routes.ts";
+import { ApiRoutes, type HandlerOptions } from "../constructs/api-routes.ts";
 
 export interface ApiStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -13,12 +12,14 @@ export interface ApiStackProps extends StackProps {
   readonly version?: string;
   /** The client usage plan's per-key throttle. @default DEFAULT_USAGE_PLAN_THROTTLE */
   readonly throttle?: UsagePlanThrottle;
+  /** Per handler id: its VPC placement and grants (see ApiRoutesProps.handlerOptions). @default none */
+  readonly handlerOptions?: Readonly<Record<string, HandlerOptions>>;
 }
 
 /**
- * The HTTP API: the REST API and the Lambdas of every route in API_ROUTE_TABLE (today GET /v1/health),
- * the client usage plan and its first API key. Routes that need data get it from the data stack's
- * `grant*` helpers as they move in from PLANNED_ROUTES.
+ * The HTTP API: the REST API and the Lambdas of every route in API_ROUTE_TABLE, the client usage plan and
+ * its first API key. Routes that need data get it through `handlerOptions`, which the app fills with the
+ * other stacks' `grant*` helpers.
  */
 export class ApiStack extends Stack {
   public readonly routes: ApiRoutes;
@@ -31,6 +32,7 @@ export class ApiStack extends Stack {
       stageName: stage.stageName,
       functionEnvironment: { stageName: stage.stageName, version: props.version ?? packageVersion() },
       ...(props.throttle === undefined ? {} : { throttle: props.throttle }),
+      ...(props.handlerOptions === undefined ? {} : { handlerOptions: props.handlerOptions }),
       // Logs follow the stage's data policy: a disposable stage leaves nothing behind.
       logRemovalPolicy: stage.dataRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
@@ -44,11 +46,4 @@ export class ApiStack extends Stack {
       value: this.routes.apiKey.keyId,
     });
   }
-}
-
-const PackageJsonSchema = z.object({ version: z.string().min(1) });
-
-function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  return PackageJsonSchema.parse(JSON.parse(text)).version;
 }

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kinesis from "aws-cdk-lib/aws-kinesis";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -175,6 +176,36 @@ export class DataStack extends Stack {
   /** Reading model artifacts (serving, fold-in): s3:GetObject and list, and decryption. */
   grantArtifactsRead(grantee: EnvironmentGrantee): void {
     this.artifactBucket.grantRead(grantee);
+    grantee.addEnvironment(
+      ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable,
+      this.artifactBucket.bucketName,
+    );
+  }
+
+  /**
+   * Reading model artifacts only (fold-in on the stream, serving): s3:GetObject under `models/` (and the
+   * bucket listing), and decryption. The raw event archive stays out of reach.
+   */
+  grantModelArtifactsRead(grantee: EnvironmentGrantee): void {
+    this.artifactBucket.grantRead(grantee, `${ARTIFACT_BUCKET_DEFINITION.modelsPrefix}*`);
+    grantee.addEnvironment(
+      ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable,
+      this.artifactBucket.bucketName,
+    );
+  }
+
+  /**
+   * Writing the raw event archive (the archive consumer): s3:PutObject and the abort of its own multipart
+   * uploads under `events/` only, nothing to read, list or delete. The key's GenerateDataKey encrypts;
+   * Decrypt is what S3 asks for when it assembles a multipart upload under SSE-KMS.
+   */
+  grantEventArchiveWrite(grantee: EnvironmentGrantee): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      resourceArns: [this.artifactBucket.arnForObjects(`${ARTIFACT_BUCKET_DEFINITION.eventArchivePrefix}*`)],
+    });
+    this.encryptionKey.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt");
     grantee.addEnvironment(
       ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable,
       this.artifactBucket.bucketName,

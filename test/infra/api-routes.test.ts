@@ -307,4 +307,41 @@ describe("ApiRoutes refuses", () => {
   it("an invalid route table", () => {
     expect(build([...ROUTES, ...ROUTES], HANDLERS)).toThrow(RouteTableError);
   });
+
+  it("options for a handler that no served route uses, naming it", () => {
+    const withOptions = () =>
+      new ApiRoutes(new Stack(new App({ context: NO_BUNDLING }), "S", { env: ENV }), "Api", {
+        routeTable: { routes: ROUTES, handlers: HANDLERS },
+        stageName: "test",
+        functionEnvironment: { stageName: "test", version: "1" },
+        handlerOptions: { recommendations: { grant: () => {} } },
+      });
+    expect(withOptions).toThrow(/options for handlers no served route uses: recommendations/);
+  });
+});
+
+describe("ApiRoutes handler options", () => {
+  it("applies a handler's grant to its function only, after the function exists", () => {
+    const app = new App({ context: NO_BUNDLING });
+    const stack = new Stack(app, "S", { env: ENV });
+    const granted: string[] = [];
+    const api = new ApiRoutes(stack, "Api", {
+      routeTable: { routes: ROUTES, handlers: HANDLERS },
+      stageName: "test",
+      functionEnvironment: { stageName: "test", version: "1" },
+      handlerOptions: {
+        health: {
+          grant: (fn) => {
+            granted.push(fn.node.path);
+            fn.addEnvironment("FLYWHEEL_PROBE", "granted");
+          },
+        },
+      },
+    });
+    const health = api.functions.get("health");
+    expect(granted).toEqual([health?.node.path]);
+    Template.fromStack(stack).hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ FLYWHEEL_PROBE: "granted" }) },
+    });
+  });
 });

@@ -13,6 +13,17 @@ describe("readStageConfig", () => {
       deletionProtection: false,
       eventStream: { mode: "on-demand", shardCount: 2, retentionHours: 24 },
       noncurrentArtifactRetentionDays: 30,
+      streamConsumer: {
+        batchSize: 100,
+        maxBatchingWindowSeconds: 1,
+        retryAttempts: 5,
+        maxRecordAgeSeconds: 3600,
+        parallelizationFactor: 1,
+      },
+      eventArchive: { batchSize: 10_000, maxBatchingWindowSeconds: 60 },
+      alarms: { iteratorAgeThresholdSeconds: 60, offsetLagThresholdRecords: 10_000 },
+      eventBus: { kind: "kinesis", kafkaTopic: "flywheel-events", kafkaPartitions: 6 },
+      network: { existingVpcId: undefined },
     });
   });
 
@@ -45,5 +56,67 @@ describe("readStageConfig", () => {
     expect(() => readStageConfig(contextOf({ streamRetentionHours: "12" }))).toThrow(
       /context "streamRetentionHours"/,
     );
+  });
+
+  it("reads the streaming settings, the MSK option and an existing VPC from the command line", () => {
+    const config = readStageConfig(
+      contextOf({
+        streamBatchSize: "500",
+        streamBatchingWindowSeconds: "0",
+        streamRetryAttempts: "0",
+        streamMaxRecordAgeSeconds: "600",
+        streamParallelization: "10",
+        archiveBatchSize: "2000",
+        archiveBatchingWindowSeconds: "300",
+        iteratorAgeAlarmSeconds: "30",
+        offsetLagAlarmRecords: "500",
+        eventBus: "msk",
+        kafkaTopic: "flywheel.events-v2",
+        kafkaPartitions: "12",
+        vpcId: "vpc-0123456789abcdef0",
+      }),
+    );
+    expect(config.streamConsumer).toEqual({
+      batchSize: 500,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 0,
+      maxRecordAgeSeconds: 600,
+      parallelizationFactor: 10,
+    });
+    expect(config.eventArchive).toEqual({ batchSize: 2000, maxBatchingWindowSeconds: 300 });
+    expect(config.alarms).toEqual({ iteratorAgeThresholdSeconds: 30, offsetLagThresholdRecords: 500 });
+    expect(config.eventBus).toEqual({ kind: "msk", kafkaTopic: "flywheel.events-v2", kafkaPartitions: 12 });
+    expect(config.network.existingVpcId).toBe("vpc-0123456789abcdef0");
+  });
+
+  it("refuses a batching window over one second: the loop must turn within a second", () => {
+    expect(() => readStageConfig(contextOf({ streamBatchingWindowSeconds: "2" }))).toThrow(
+      /context "streamBatchingWindowSeconds": must be 0 or 1/,
+    );
+    expect(() => readStageConfig(contextOf({ streamBatchingWindowSeconds: "0.5" }))).toThrow(
+      /context "streamBatchingWindowSeconds"/,
+    );
+  });
+
+  it("refuses unbounded retries and out-of-range streaming settings, naming the key", () => {
+    const refused: Array<[string, string]> = [
+      ["streamRetryAttempts", "-1"],
+      ["streamBatchSize", "10001"],
+      ["streamParallelization", "11"],
+      ["streamMaxRecordAgeSeconds", "59"],
+      ["archiveBatchingWindowSeconds", "301"],
+      ["eventBus", "sqs"],
+      ["kafkaTopic", "events topic"],
+      ["kafkaPartitions", "0"],
+      ["vpcId", "my-vpc"],
+    ];
+    for (const [key, value] of refused)
+      expect(() => readStageConfig(contextOf({ [key]: value })), key).toThrow(new RegExp(`context "${key}"`));
+  });
+
+  it("refuses an iterator-age alarm that would fire only after records expire to the dead-letter queue", () => {
+    expect(() =>
+      readStageConfig(contextOf({ iteratorAgeAlarmSeconds: "600", streamMaxRecordAgeSeconds: "600" })),
+    ).toThrow(/context "iteratorAgeAlarmSeconds": must be below streamMaxRecordAgeSeconds/);
   });
 });
