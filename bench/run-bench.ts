@@ -1,13 +1,15 @@
 // `npm run bench -- [suite …]`: runs the named benchmark suites (all when none is named) and prints one JSON
 // line per figure. Suites: als (trainer speed vs implicit, fold-in), quality (MovieLens figures),
 // generator (10M rows to disk and back), adapters (hot-path latency per adapter, harness start),
-// opensearch (k-NN on a real node at 100K x 64, against the embedded index).
+// opensearch (k-NN on a real node at 100K x 64, against the embedded index), streaming (freshness of the
+// stream path through the local event-source mapping; stream handler throughput and what bounds it).
 import { runAdaptersBench } from "./adapters-bench.ts";
 import { runAlsBench } from "./als-bench.ts";
 import { printFigure } from "./bench-figure.ts";
 import { runGeneratorBench } from "./generator-bench.ts";
 import { runOpenSearchBench } from "./opensearch-bench.ts";
 import { runQualityBench } from "./quality-bench.ts";
+import { runStreamingBench } from "./streaming-bench.ts";
 
 const SUITES: Record<string, () => Promise<void>> = {
   als: () => runAlsBench(printFigure),
@@ -16,6 +18,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   opensearch: async () => {
     for (const figure of await runOpenSearchBench()) printFigure(figure);
   },
+  streaming: () => runStreamingBench(printFigure),
   generator: async () => {
     for (const figure of await runGeneratorBench()) printFigure(figure);
   },

@@ -50,6 +50,12 @@ export const HANDLERS = {
     timeoutSeconds: 3,
     memorySizeMb: 256,
   },
+  events: {
+    entry: "api/events-handler.ts",
+    description: "POST /v1/events: validate and publish interaction events to the stream",
+    timeoutSeconds: 10,
+    memorySizeMb: 512,
+  },
 } as const satisfies Record<string, HandlerDefinition>;
 
 export type HandlerId = keyof typeof HANDLERS;
@@ -57,9 +63,10 @@ export type HandlerId = keyof typeof HANDLERS;
 /** Routes that are served: by API Gateway in AWS and by the local front. */
 export const ROUTES = [
   { method: "GET", path: "/v1/health", handler: "health", auth: "api-key" },
+  { method: "POST", path: "/v1/events", handler: "events", auth: "api-key" },
 ] as const satisfies readonly RouteDefinition<HandlerId>[];
 
-/** Handlers that issues 4, 5 and 6 will add; their modules do not exist yet. */
+/** Handlers that issues 5 and 6 will add; their modules do not exist yet. */
 export const PLANNED_HANDLERS = {
   recommendations: {
     entry: "api/recommendations-handler.ts",
@@ -97,12 +104,7 @@ export const PLANNED_HANDLERS = {
     timeoutSeconds: 3,
     memorySizeMb: 256,
   },
-  events: {
-    entry: "api/events-handler.ts",
-    description: "POST /v1/events: validate and publish interaction events to the stream",
-    timeoutSeconds: 10,
-    memorySizeMb: 512,
-  },
+
   "admin-training-runs": {
     entry: "api/admin-training-runs-handler.ts",
     description: "POST/GET /v1/admin/training-runs: start and inspect nightly pipeline runs",
@@ -120,7 +122,7 @@ export const PLANNED_HANDLERS = {
 export type PlannedHandlerId = keyof typeof PLANNED_HANDLERS;
 
 /**
- * Routes of issues 4 (events), 5 (serving, catalog, users, OpenAPI) and 6 (admin) whose handlers are not
+ * Routes of issues 5 (serving, catalog, users, OpenAPI) and 6 (admin) whose handlers are not
  * built yet. Neither the front nor CDK serves them.
  */
 export const PLANNED_ROUTES = [
@@ -139,7 +141,6 @@ export const PLANNED_ROUTES = [
   { method: "PUT", path: "/v1/users/{userId}", handler: "users", auth: "api-key" },
   { method: "DELETE", path: "/v1/users/{userId}", handler: "users", auth: "api-key" },
   { method: "GET", path: "/v1/openapi.json", handler: "openapi", auth: "api-key" },
-  { method: "POST", path: "/v1/events", handler: "events", auth: "api-key" },
   { method: "POST", path: "/v1/admin/training-runs", handler: "admin-training-runs", auth: "admin" },
   {
     method: "GET",

@@ -101,6 +101,9 @@ export const ENDPOINT_ENV: Readonly<Record<LocalServiceName, string>> = {
   redis: "FLYWHEEL_REDIS_URL",
 };
 
+/** SQS (the stream's dead-letter queue) has no emulator of its own: the S3 one (moto) serves it too. */
+export const SQS_ENDPOINT_ENV = "AWS_ENDPOINT_URL_SQS";
+
 /**
  * Dummy credentials. Letters and digits only: DynamoDB Local refuses access keys with anything else, and
  * LocalStack accepts any. Real credentials never reach an emulator.
@@ -268,6 +271,9 @@ async function startServices(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   };
   for (const info of services) env[ENDPOINT_ENV[info.service]] = info.endpoint;
+  // moto (and LocalStack) serve every API on one port: the stream's dead-letter queue is SQS on the S3 one.
+  const motoEndpoint = env[ENDPOINT_ENV.s3];
+  if (motoEndpoint !== undefined) env[SQS_ENDPOINT_ENV] = motoEndpoint;
 
   let stopped: Promise<void> | undefined;
   return {
@@ -369,7 +375,7 @@ function useExternalServices(
     );
   }
   const env: Record<string, string> = { AWS_REGION: region ?? DEFAULT_REGION };
-  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) {
+  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", SQS_ENDPOINT_ENV]) {
     const value = sourceEnv[name];
     if (value) env[name] = value;
   }

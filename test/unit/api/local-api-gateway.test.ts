@@ -92,7 +92,8 @@ describe("local API Gateway front", () => {
       routeTable: TEST_TABLE,
       apiKeys: [API_KEY],
       iamCredentials: [LOCAL_ADMIN_CREDENTIAL, DENIED_CREDENTIAL],
-      environment: { FLYWHEEL_TEST_TABLE_NAME: "profiles-local" },
+      // The events handler names its stream at start; publishing is not exercised here.
+      environment: { FLYWHEEL_TEST_TABLE_NAME: "profiles-local", FLYWHEEL_EVENT_STREAM_NAME: "events-local" },
       integrationTimeoutMs: 1500,
       log: (line) => logLines.push(line),
     });

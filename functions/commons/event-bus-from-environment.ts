@@ -1,0 +1,43 @@
+import { createKinesisClient } from "../../layers/adapters/aws/kinesis/kinesis-client.ts";
+import { KinesisEventBus } from "../../layers/adapters/aws/kinesis/kinesis-event-bus.ts";
+import { kafkaConnectionOptions, readKafkaConfig } from "../../layers/adapters/aws/msk/kafka-client.ts";
+import { MskEventBus } from "../../layers/adapters/aws/msk/msk-event-bus.ts";
+import { readMskEventBusConfig } from "../../layers/adapters/aws/msk/msk-event-bus-config.ts";
+import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
+import type { EventBus } from "../../layers/ports/event-bus.ts";
+
+/** Which stream carries events: `kinesis` (default) or `msk` (the Kafka option). */
+export const EVENT_BUS_KIND_VARIABLE = "FLYWHEEL_EVENT_BUS";
+export const EVENT_STREAM_NAME_VARIABLE = "FLYWHEEL_EVENT_STREAM_NAME";
+
+/**
+ * The event bus the environment names, built once per cold start. Kinesis needs FLYWHEEL_EVENT_STREAM_NAME
+ * (set by the data stack's grantEventPublish); MSK needs the Kafka variables (readKafkaConfig and
+ * readMskEventBusConfig). A missing variable fails the cold start, naming it.
+ */
+export function eventBusFromEnvironment(env: NodeJS.ProcessEnv = process.env): EventBus {
+  const kind = env[EVENT_BUS_KIND_VARIABLE] ?? "kinesis";
+  if (kind === "kinesis") {
+    const streamName = env[EVENT_STREAM_NAME_VARIABLE];
+    if (streamName === undefined || streamName === "") {
+      throw new InvalidInputError(
+        `${EVENT_STREAM_NAME_VARIABLE} must name the event stream`,
+        EVENT_STREAM_NAME_VARIABLE,
+      );
+    }
+    return new KinesisEventBus({ client: createKinesisClient(), stream: { streamName } });
+  }
+  if (kind === "msk") {
+    const config = readMskEventBusConfig(env);
+    return new MskEventBus({
+      connection: kafkaConnectionOptions(readKafkaConfig(env)),
+      topic: config.topic,
+      publishTimeoutMs: config.publishTimeoutMs,
+      maxMessageBytes: config.maxMessageBytes,
+    });
+  }
+  throw new InvalidInputError(
+    `${EVENT_BUS_KIND_VARIABLE} must be kinesis or msk, got ${JSON.stringify(kind)}`,
+    EVENT_BUS_KIND_VARIABLE,
+  );
+}

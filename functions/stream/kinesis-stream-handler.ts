@@ -1,0 +1,8 @@
+import { createKinesisStreamHandler } from "./create-kinesis-stream-handler.ts";
+import { streamingDependenciesFromEnvironment } from "./streaming-dependencies.ts";
+
+// Built once per cold start from the environment; a missing variable fails here, not on a batch.
+const { deps, deadLetters } = streamingDependenciesFromEnvironment();
+
+/** The stream Lambda (Kinesis event-source mapping). */
+export const handler = createKinesisStreamHandler(deps, deadLetters);

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { EVENT_TYPES } from "../interactions/event-types.ts";
+import { EVENT_LIMITS, ID_PATTERN } from "./event-limits.ts";
+
+export const IdSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(EVENT_LIMITS.maxIdLength, `must be at most ${EVENT_LIMITS.maxIdLength} characters`)
+  .regex(ID_PATTERN, "may hold only letters, digits and . _ : @ + = ~ -");
+
+const ContextSchema = z
+  .record(z.string().max(EVENT_LIMITS.maxIdLength), z.unknown())
+  .refine(
+    (context) => Buffer.byteLength(JSON.stringify(context), "utf8") <= EVENT_LIMITS.maxContextBytes,
+    `must be at most ${EVENT_LIMITS.maxContextBytes} bytes as JSON`,
+  );
+
+/**
+ * One event as a client sends it. Unknown fields are refused (a typo such as `itemID` must not be dropped
+ * silently). `timestamp` is epoch milliseconds or an ISO-8601 string; its range is checked against the
+ * server clock by `acceptClientEvent`, which also assigns missing event ids.
+ */
+export const ClientEventSchema = z.strictObject({
+  eventId: IdSchema.optional(),
+  userId: IdSchema,
+  itemId: IdSchema,
+  type: z.enum(EVENT_TYPES),
+  value: z
+    .number()
+    .refine(Number.isFinite, "must be a finite number")
+    .refine(
+      (value) => Math.abs(value) <= EVENT_LIMITS.maxAbsValue,
+      `must be within ±${EVENT_LIMITS.maxAbsValue}`,
+    )
+    .optional(),
+  timestamp: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
+  recommendationId: IdSchema.optional(),
+  context: ContextSchema.optional(),
+});
+
+export type ClientEvent = z.output<typeof ClientEventSchema>;
+
+/**
+ * The body of POST /v1/events as a whole. Each event is checked on its own (`acceptClientEvents`), so one
+ * bad event is rejected by index while the others are accepted; only a body that is not `{ events: [...] }`
+ * with 1–500 entries is a 400.
+ */
+export const EventsRequestSchema = z.strictObject({
+  events: z
+    .array(z.unknown())
+    .min(1, "must hold at least one event")
+    .max(EVENT_LIMITS.maxEventsPerRequest, `must hold at most ${EVENT_LIMITS.maxEventsPerRequest} events`),
+});
+
+/**
+ * A StreamEvent as it travels on the stream (JSON in a Kinesis record or Kafka message). Stricter in shape
+ * than the client event: every field has been normalised by the API.
+ */
+export const StreamEventSchema = z.strictObject({
+  eventId: IdSchema,
+  userId: IdSchema,
+  itemId: IdSchema,
+  type: z.enum(EVENT_TYPES),
+  value: z.number().refine(Number.isFinite, "must be a finite number").optional(),
+  timestamp: z.number().int().nonnegative(),
+  recommendationId: IdSchema.optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  receivedAt: z.number().int().nonnegative(),
+});
