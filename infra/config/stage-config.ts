@@ -30,6 +30,13 @@ export interface StageConfig {
     readonly maxRecordAgeSeconds: number;
     /** Concurrent batches per Kinesis shard (1-10); each user's events stay in order at any factor. */
     readonly parallelizationFactor: number;
+    /**
+     * How the mapping reads Kinesis. `enhanced-fan-out` (a registered consumer, records pushed over HTTP/2
+     * within about 70 ms, 2 MB/s per shard of its own) keeps the click-to-vector loop under a second;
+     * `shared` polls each shard about once a second within the shard's shared 2 MB/s, cheaper but up to a
+     * second slower.
+     */
+    readonly readMode: "enhanced-fan-out" | "shared";
   };
   /** The archive Lambda's event-source mapping: big batches make few, large Parquet files. */
   readonly eventArchive: {
@@ -72,7 +79,8 @@ const DISPOSABLE_STAGES = new Set(["dev", "test", "sandbox"]);
  * | streamRetentionHours | 24 | Kinesis retention (24-8760) |
  * | noncurrentArtifactRetentionDays | 30 | superseded model artifacts kept (1-3650) |
  * | streamBatchSize | 100 | stream Lambda: records per batch (1-10000) |
- * | streamBatchingWindowSeconds | 1 | stream Lambda: batching window, 0 or 1 (more is refused) |
+ * | streamBatchingWindowSeconds | 0 | stream Lambda: batching window, 0 or 1 (more is refused); 0 invokes as records arrive |
+ * | streamReadMode | enhanced-fan-out | stream Lambda: enhanced-fan-out (pushed, ~70 ms) or shared (polled, ~1 s) |
  * | streamRetryAttempts | 5 | stream Lambda: retries of a failed batch (0-10000; never infinite) |
  * | streamMaxRecordAgeSeconds | 3600 | stream Lambda: older records go to the DLQ (60-604800) |
  * | streamParallelization | 1 | stream Lambda: concurrent batches per shard (1-10) |
@@ -105,7 +113,9 @@ const contextSchema = z
       .int()
       .min(0)
       .max(1, "must be 0 or 1: the loop must turn within a second")
-      .default(1),
+      // Any window delays every event of a quiet stream by that much; batches still fill under load.
+      .default(0),
+    streamReadMode: z.enum(["enhanced-fan-out", "shared"]).default("enhanced-fan-out"),
     // -1 (retry until the record expires) would let one poison batch block its shard for the whole retention.
     streamRetryAttempts: z.coerce.number().int().min(0).max(10_000).default(5),
     streamMaxRecordAgeSeconds: z.coerce.number().int().min(60).max(604_800).default(3600),
@@ -170,6 +180,7 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
       retryAttempts: context.streamRetryAttempts,
       maxRecordAgeSeconds: context.streamMaxRecordAgeSeconds,
       parallelizationFactor: context.streamParallelization,
+      readMode: context.streamReadMode,
     },
     eventArchive: {
       batchSize: context.archiveBatchSize,

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as kinesis from "aws-cdk-lib/aws-kinesis";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as eventSources from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sns from "aws-cdk-lib/aws-sns";
@@ -60,6 +61,8 @@ export class IngestStack extends Stack {
   public readonly archiveHandler: FlywheelFunction | undefined;
   /** Present with the MSK option only. */
   public readonly kafka: MskServerlessEventBus | undefined;
+  /** The stream Lambda's enhanced fan-out consumer (Kinesis with readMode enhanced-fan-out). */
+  public readonly streamConsumer: kinesis.StreamConsumer | undefined;
   /** Alarm actions: subscribe the on-call address or a chat integration to it. */
   public readonly alarmTopic: sns.Topic;
   public readonly alarms: {
@@ -145,23 +148,37 @@ export class IngestStack extends Stack {
         if (child instanceof lambda.EventSourceMapping) child.node.addDependency(kafka.topic);
       });
       this.archiveHandler = undefined;
+      this.streamConsumer = undefined;
     } else {
       this.kafka = undefined;
-      this.streamHandler.function.addEventSource(
-        new eventSources.KinesisEventSource(data.eventStream, {
-          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-          batchSize: consumer.batchSize,
-          maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
-          // One user's events share a partition key and so a shard, and the mapping keeps a key's records
-          // in order at any parallelization factor.
-          parallelizationFactor: consumer.parallelizationFactor,
-          bisectBatchOnError: true,
-          reportBatchItemFailures: true,
-          retryAttempts: consumer.retryAttempts,
-          maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
-          onFailure: deadLetterDestination,
-        }),
-      );
+      const mappingProps: eventSources.KinesisEventSourceProps = {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: consumer.batchSize,
+        maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
+        // One user's events share a partition key and so a shard, and the mapping keeps a key's records
+        // in order at any parallelization factor.
+        parallelizationFactor: consumer.parallelizationFactor,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: consumer.retryAttempts,
+        maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
+        onFailure: deadLetterDestination,
+      };
+      if (consumer.readMode === "enhanced-fan-out") {
+        // A registered consumer: records are pushed as they arrive instead of polled once a second.
+        this.streamConsumer = new kinesis.StreamConsumer(this, "StreamHandlerConsumer", {
+          stream: data.eventStream,
+          streamConsumerName: `flywheel-${stage.stageName}-stream-handler`,
+        });
+        this.streamHandler.function.addEventSource(
+          new eventSources.KinesisConsumerEventSource(this.streamConsumer, mappingProps),
+        );
+      } else {
+        this.streamConsumer = undefined;
+        this.streamHandler.function.addEventSource(
+          new eventSources.KinesisEventSource(data.eventStream, mappingProps),
+        );
+      }
 
       // The archive needs no VPC: it talks to S3 only, and only under events/.
       this.archiveHandler = new FlywheelFunction(this, "ArchiveHandler", {

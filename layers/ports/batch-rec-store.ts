@@ -34,5 +34,11 @@ export interface BatchRecStore {
   putMany(entries: readonly BatchRecommendations[]): Promise<void>;
   /** The user's list, or undefined when absent or expired. */
   get(userId: string): Promise<BatchRecommendations | undefined>;
+  /**
+   * The lists of many users in one go, each exactly as `get` would return it: keyed by user id, absent or
+   * expired ones left out, an id named twice read once. An empty list answers an empty map without calling
+   * the store.
+   */
+  getMany(userIds: readonly string[]): Promise<Map<string, BatchRecommendations>>;
   delete(userId: string): Promise<void>;
 }

@@ -25,6 +25,12 @@ export interface ProfileWriteOptions {
 
 export interface ProfileStore {
   get(userId: string): Promise<UserProfile | undefined>;
+  /**
+   * The profiles of many users in one go (the stream handler reads a whole batch's users), each exactly as
+   * `get` would return it and as fresh: keyed by user id, unknown ids absent, an id named twice read once.
+   * An empty list answers an empty map without calling the store.
+   */
+  getMany(userIds: readonly string[]): Promise<Map<string, UserProfile>>;
   /** Stores the profile with revision = previous + 1 and returns what was stored. */
   put(profile: Omit<UserProfile, "revision">, options?: ProfileWriteOptions): Promise<UserProfile>;
   /** Erases the profile (DELETE /v1/users/{id}); deleting an absent one is not an error. */

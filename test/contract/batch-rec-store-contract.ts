@@ -186,6 +186,91 @@ export function describeBatchRecStoreContract(
       expect(await subject.get(live.userId)).toBeUndefined();
     });
 
+    it("getMany answers the stored lists keyed by user id, each equal to what get answers", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const withHistory = recommendations(uniqueId("user"), now, { history: HISTORY });
+      const without = recommendations(uniqueId("user"), now);
+      const emptyHistory = recommendations(uniqueId("user"), now, { history: [] });
+      const unknown = uniqueId("nobody");
+      await subject.putMany([withHistory, without, emptyHistory]);
+      const ids = [withHistory.userId, unknown, without.userId, emptyHistory.userId, withHistory.userId];
+      const found = await subject.getMany(ids);
+      expect([...found.keys()].sort()).toEqual(
+        [withHistory.userId, without.userId, emptyHistory.userId].sort(),
+      );
+      for (const entry of [withHistory, without, emptyHistory]) {
+        const many = found.get(entry.userId);
+        expect(many).toEqual(entry);
+        expect(many).toEqual(await subject.get(entry.userId));
+      }
+      const readWithout = found.get(without.userId);
+      expect(readWithout !== undefined && "history" in readWithout).toBe(false);
+    });
+
+    it("getMany decodes history weights as get does, at float32 precision", async () => {
+      const { subject } = current();
+      const weights = [0.1, 1 / 3, 123456.789, 1e-9, -7.3];
+      const history = weights.map((weight, index) => ({ itemId: `item-${index}`, weight }));
+      const entry = recommendations(uniqueId("user"), nowOf(current()), { history });
+      await subject.putMany([entry]);
+      const read = (await subject.getMany([entry.userId])).get(entry.userId);
+      expect(read?.history?.map(({ weight }) => weight)).toEqual(
+        weights.map((weight) => Math.fround(weight)),
+      );
+      expect(read).toEqual(await subject.get(entry.userId));
+    });
+
+    it("getMany answers an empty map for no ids and for ids without a list", async () => {
+      const { subject } = current();
+      expect(await subject.getMany([])).toEqual(new Map());
+      expect(await subject.getMany([uniqueId("nobody"), uniqueId("nobody")])).toEqual(new Map());
+    });
+
+    it("getMany reads more users than one store batch holds", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const userIds = Array.from({ length: 130 }, () => uniqueId("user"));
+      // Every third user has a list, so found and absent ids fall in both batches.
+      const entries = userIds
+        .filter((_, index) => index % 3 === 0)
+        .map((userId, index) =>
+          recommendations(userId, now, { items: [{ itemId: `item-${index}`, score: index / 7 }] }),
+        );
+      await subject.putMany(entries);
+      const found = await subject.getMany([...userIds, ...userIds.slice(0, 10)]);
+      expect([...found.keys()].sort()).toEqual(entries.map((entry) => entry.userId).sort());
+      for (const entry of entries) expect(found.get(entry.userId)).toEqual(entry);
+    });
+
+    it("getMany never serves a list at or past its expiresAt", async () => {
+      const { subject, clock } = current();
+      const now = nowOf(current());
+      const expired = recommendations(uniqueId("user"), now, { expiresAt: now - 1000 });
+      const live = recommendations(uniqueId("user"), now, { expiresAt: now + 60_000 });
+      const later = recommendations(uniqueId("user"), now, { expiresAt: now + 120_000 });
+      await subject.putMany([expired, live, later]);
+      const found = await subject.getMany([expired.userId, live.userId, later.userId]);
+      expect(found.has(expired.userId)).toBe(false);
+      expect(found.get(live.userId)).toEqual(live);
+      expect(found.get(later.userId)).toEqual(later);
+      if (clock === undefined) return; // needs a controllable clock: time must pass
+      clock.advance(60_000);
+      const afterwards = await subject.getMany([expired.userId, live.userId, later.userId]);
+      expect([...afterwards.keys()]).toEqual([later.userId]);
+      expect(afterwards.get(later.userId)).toEqual(await subject.get(later.userId));
+    });
+
+    it("getMany hands out copies", async () => {
+      const { subject } = current();
+      const entry = recommendations(uniqueId("user"), nowOf(current()), { history: HISTORY });
+      await subject.putMany([entry]);
+      const read = (await subject.getMany([entry.userId])).get(entry.userId);
+      (read?.items as { score: number }[] | undefined)?.splice(0);
+      (read?.history as { weight: number }[] | undefined)?.splice(0);
+      expect(await subject.get(entry.userId)).toEqual(entry);
+    });
+
     it("deletes a list; deleting an absent one is not an error", async () => {
       const { subject } = current();
       const entry = recommendations(uniqueId("user"), nowOf(current()));

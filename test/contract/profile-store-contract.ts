@@ -67,6 +67,69 @@ export function describeProfileStoreContract(
       expect(await subject.get(userId)).toEqual({ ...profile, revision: 1 });
     });
 
+    it("getMany answers the stored profiles keyed by user id, each equal to what get answers", async () => {
+      const { subject } = current();
+      const withVector = uniqueId("user");
+      const cold = uniqueId("cold");
+      const unknown = uniqueId("nobody");
+      await subject.put(sampleProfile(withVector));
+      await subject.put(sampleProfile(withVector, { interactionCount: 4 }));
+      await subject.put(
+        sampleProfile(cold, { vector: null, modelVersion: null, lastInteractionAt: null, attributes: {} }),
+      );
+      const found = await subject.getMany([withVector, unknown, cold, withVector]);
+      expect([...found.keys()].sort()).toEqual([cold, withVector].sort());
+      expect(found.has(unknown)).toBe(false);
+      for (const userId of [withVector, cold]) {
+        const single = await subject.get(userId);
+        const many = found.get(userId);
+        expect(bytesOf(many?.vector ?? null)).toEqual(bytesOf(single?.vector ?? null));
+        expect({ ...many, vector: null }).toEqual({ ...single, vector: null });
+      }
+      expect(found.get(withVector)?.vector).toBeInstanceOf(Float32Array);
+      expect(found.get(withVector)?.revision).toBe(2);
+      expect(found.get(cold)?.vector).toBeNull();
+    });
+
+    it("getMany answers an empty map for no ids and for ids it has never stored", async () => {
+      const { subject } = current();
+      expect(await subject.getMany([])).toEqual(new Map());
+      expect(await subject.getMany([uniqueId("nobody"), uniqueId("nobody")])).toEqual(new Map());
+    });
+
+    it("getMany reads more users than one store batch holds", async () => {
+      const { subject } = current();
+      const userIds = Array.from({ length: 130 }, () => uniqueId("user"));
+      // Every third user stored, so found and absent ids fall in both batches.
+      const stored = userIds.filter((_, index) => index % 3 === 0);
+      for (const userId of stored)
+        await subject.put(sampleProfile(userId, { interactionCount: userId.length }));
+      const found = await subject.getMany([...userIds, ...stored]);
+      expect([...found.keys()].sort()).toEqual([...stored].sort());
+      for (const userId of stored) {
+        const profile = found.get(userId);
+        expect(profile?.userId).toBe(userId);
+        expect(profile?.revision).toBe(1);
+        expect(bytesOf(profile?.vector ?? null)).toEqual(bytesOf(awkwardVector()));
+      }
+    });
+
+    it("getMany sees the latest write and hands out copies", async () => {
+      const { subject } = current();
+      const userId = uniqueId("user");
+      await subject.put(sampleProfile(userId));
+      await subject.put(sampleProfile(userId, { interactionCount: 9 }), { expectedRevision: 1 });
+      const first = await subject.getMany([userId]);
+      expect(first.get(userId)?.interactionCount).toBe(9);
+      expect(first.get(userId)?.revision).toBe(2);
+      first.get(userId)?.vector?.fill(9);
+      const attributes = first.get(userId)?.attributes as Record<string, string> | undefined;
+      if (attributes !== undefined) attributes.locale = "changed";
+      const again = await subject.get(userId);
+      expect(bytesOf(again?.vector ?? null)).toEqual(bytesOf(awkwardVector()));
+      expect(again?.attributes).toEqual({ locale: "de-DE", segment: "früh ✓" });
+    });
+
     it("increases the revision by one on every write and returns what it stored", async () => {
       const { subject } = current();
       const userId = uniqueId("user");

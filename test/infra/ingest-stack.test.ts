@@ -119,13 +119,32 @@ describe("IngestStack stream Lambda (Kinesis)", () => {
   const { data, network, ingest, template } = synth();
   const mapping = esmOf(template, ingest, ingest.streamHandler);
 
-  it("consumes the event stream from the trim horizon in batches of 100 within 1 s", () => {
+  it("reads the event stream through an enhanced fan-out consumer from the trim horizon, invoking as records arrive", () => {
+    const consumer = ingest.streamConsumer;
+    if (consumer === undefined) throw new Error("no enhanced fan-out consumer");
     expect(mapping).toMatchObject({
-      EventSourceArn: importLike(logicalIdOf(data, data.eventStream)),
+      EventSourceArn: {
+        "Fn::GetAtt": [ingest.getLogicalId(consumer.node.defaultChild as CfnElement), "ConsumerARN"],
+      },
       StartingPosition: "TRIM_HORIZON",
       BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 1,
+      MaximumBatchingWindowInSeconds: 0,
       ParallelizationFactor: 1,
+    });
+    template.hasResourceProperties("AWS::Kinesis::StreamConsumer", {
+      ConsumerName: "flywheel-dev-stream-handler",
+    });
+    expect(JSON.stringify(template.findResources("AWS::Kinesis::StreamConsumer"))).toContain(
+      logicalIdOf(data, data.eventStream),
+    );
+  });
+
+  it("polls the stream itself (no consumer) in shared read mode", () => {
+    const shared = synth({ streamReadMode: "shared" });
+    expect(shared.ingest.streamConsumer).toBeUndefined();
+    shared.template.resourceCountIs("AWS::Kinesis::StreamConsumer", 0);
+    expect(esmOf(shared.template, shared.ingest, shared.ingest.streamHandler)).toMatchObject({
+      EventSourceArn: importLike(logicalIdOf(shared.data, shared.data.eventStream)),
     });
   });
 
@@ -421,10 +440,7 @@ describe("IngestStack with a provisioned stream", () => {
       StreamModeDetails: { StreamMode: "PROVISIONED" },
       ShardCount: 4,
     });
-    expect(esmOf(template, ingest, ingest.streamHandler)).toMatchObject({
-      EventSourceArn: importLike(logicalIdOf(data, data.eventStream)),
-      ParallelizationFactor: 3,
-    });
+    expect(esmOf(template, ingest, ingest.streamHandler)).toMatchObject({ ParallelizationFactor: 3 });
   });
 
   it("retains the functions' logs in a retained stage", () => {
@@ -488,7 +504,7 @@ describe("IngestStack with the MSK option (eventBus=msk)", () => {
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: "flywheel-dev-stream" },
       StartingPosition: "TRIM_HORIZON",
       BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 1,
+      MaximumBatchingWindowInSeconds: 0,
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 5,
       MaximumRecordAgeInSeconds: 3600,

@@ -15,10 +15,11 @@ describe("readStageConfig", () => {
       noncurrentArtifactRetentionDays: 30,
       streamConsumer: {
         batchSize: 100,
-        maxBatchingWindowSeconds: 1,
+        maxBatchingWindowSeconds: 0,
         retryAttempts: 5,
         maxRecordAgeSeconds: 3600,
         parallelizationFactor: 1,
+        readMode: "enhanced-fan-out",
       },
       eventArchive: { batchSize: 10_000, maxBatchingWindowSeconds: 60 },
       alarms: { iteratorAgeThresholdSeconds: 60, offsetLagThresholdRecords: 10_000 },
@@ -82,6 +83,7 @@ describe("readStageConfig", () => {
       retryAttempts: 0,
       maxRecordAgeSeconds: 600,
       parallelizationFactor: 10,
+      readMode: "enhanced-fan-out",
     });
     expect(config.eventArchive).toEqual({ batchSize: 2000, maxBatchingWindowSeconds: 300 });
     expect(config.alarms).toEqual({ iteratorAgeThresholdSeconds: 30, offsetLagThresholdRecords: 500 });

@@ -46,6 +46,15 @@ export class InMemoryBatchRecStore implements BatchRecStore {
     return copyEntry(entry);
   }
 
+  async getMany(userIds: readonly string[]): Promise<Map<string, BatchRecommendations>> {
+    const found = new Map<string, BatchRecommendations>();
+    for (const userId of new Set(userIds)) {
+      const entry = await this.get(userId);
+      if (entry !== undefined) found.set(userId, entry);
+    }
+    return found;
+  }
+
   async delete(userId: string): Promise<void> {
     this.entries.delete(userId);
   }

@@ -22,6 +22,15 @@ export class InMemoryProfileStore implements ProfileStore {
     return stored === undefined ? undefined : copyProfile(stored, stored.revision);
   }
 
+  async getMany(userIds: readonly string[]): Promise<Map<string, UserProfile>> {
+    const found = new Map<string, UserProfile>();
+    for (const userId of userIds) {
+      const stored = this.profiles.get(userId);
+      if (stored !== undefined && !found.has(userId)) found.set(userId, copyProfile(stored, stored.revision));
+    }
+    return found;
+  }
+
   async put(profile: Omit<UserProfile, "revision">, options: ProfileWriteOptions = {}): Promise<UserProfile> {
     const userId = requireNonEmptyText(profile.userId, "userId");
     if (profile.vector !== null && !(profile.vector instanceof Float32Array)) {

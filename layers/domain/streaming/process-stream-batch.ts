@@ -1,4 +1,4 @@
-import type { BatchRecStore } from "../../ports/batch-rec-store.ts";
+import type { BatchRecommendations, BatchRecStore } from "../../ports/batch-rec-store.ts";
 import type { Cache } from "../../ports/cache.ts";
 import type { Clock } from "../../ports/clock.ts";
 import type { StreamEvent } from "../../ports/event-bus.ts";
@@ -139,10 +139,35 @@ export async function processStreamBatch(
       modelFailed = true;
       failEvents("load the active model", current, error);
     }
+    // One batched read of the users' profiles and nightly entries, then one log query and at most one
+    // conditional write per user.
+    let prefetched:
+      | { profiles: Map<string, UserProfile>; batches: Map<string, BatchRecommendations> }
+      | undefined;
     if (!modelFailed) {
+      const userIds = [...byUser.keys()];
+      try {
+        const [profiles, batches] = await Promise.all([
+          deps.profiles.getMany(userIds),
+          model === undefined ? new Map<string, BatchRecommendations>() : deps.batchRecs.getMany(userIds),
+        ]);
+        prefetched = { profiles, batches };
+      } catch (error) {
+        failEvents("read profiles", current, error);
+      }
+    }
+    if (prefetched !== undefined) {
+      const { profiles, batches } = prefetched;
       await forEachConcurrently([...byUser], deps.userConcurrency ?? 16, async ([userId, userEvents]) => {
         try {
-          const folded = await updateProfile(deps, userId, userEvents, model, now);
+          const folded = await updateProfile(deps, {
+            userId,
+            userEvents,
+            model,
+            stored: profiles.get(userId),
+            batch: batches.get(userId),
+            now,
+          });
           if (folded) foldedIn++;
           await deps.cache.deleteUser(userId);
         } catch (error) {
@@ -194,22 +219,24 @@ export async function processStreamBatch(
   };
 }
 
+interface ProfileUpdate {
+  readonly userId: string;
+  readonly userEvents: readonly StreamEvent[];
+  readonly model: Awaited<ReturnType<ActiveModelSource["current"]>>;
+  /** The profile as read at the start of the batch (re-read after a lost conditional write). */
+  readonly stored: UserProfile | undefined;
+  readonly batch: BatchRecommendations | undefined;
+  readonly now: number;
+}
+
 /** Recomputes and stores the user's profile; true when a vector was folded in. */
-async function updateProfile(
-  deps: StreamingDependencies,
-  userId: string,
-  userEvents: readonly StreamEvent[],
-  model: Awaited<ReturnType<ActiveModelSource["current"]>>,
-  now: number,
-): Promise<boolean> {
-  const [recent, batch] = await Promise.all([
-    deps.interactionLog.recentByUser(userId),
-    model === undefined ? Promise.resolve(undefined) : deps.batchRecs.get(userId),
-  ]);
+async function updateProfile(deps: StreamingDependencies, update: ProfileUpdate): Promise<boolean> {
+  const { userId, userEvents, model, batch, now } = update;
+  const recent = await deps.interactionLog.recentByUser(userId);
   const taste = model === undefined ? undefined : userTasteVector({ model, recent, batch });
   const latest = Math.max(...userEvents.map((event) => event.timestamp));
+  let stored = update.stored;
   for (let attempt = 1; ; attempt++) {
-    const stored = await deps.profiles.get(userId);
     const lastInteractionAt = Math.max(stored?.lastInteractionAt ?? Number.NEGATIVE_INFINITY, latest);
     const next = {
       userId,
@@ -230,6 +257,7 @@ async function updateProfile(
     } catch (error) {
       // Someone else (PUT /v1/users, another delivery) wrote in between: read again and retry.
       if (!(error instanceof ConflictError) || attempt >= PROFILE_WRITE_ATTEMPTS) throw error;
+      stored = await deps.profiles.get(userId);
     }
   }
 }

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from "../../../ports/clock.ts";
 import { requireFiniteNumber, requireNonEmptyText } from "../../embedded/argument-checks.ts";
 import { float32History } from "../../embedded/batch-history-checks.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
-import { writeInBatches } from "./batch-operations.ts";
+import { readInBatches, writeInBatches } from "./batch-operations.ts";
 import { callDynamoDb } from "./dynamodb-errors.ts";
 import { requireWithinItemLimit } from "./dynamodb-item-size.ts";
 import {
@@ -27,9 +27,9 @@ export interface DynamoDbBatchRecStoreOptions {
   /** The batch recommendations table (TABLE_DEFINITIONS.batchRecommendations). */
   readonly tableName: string;
   readonly clock?: Clock;
-  /** Retries of items BatchWriteItem leaves unprocessed. */
+  /** Retries of items BatchWriteItem and keys BatchGetItem leave unprocessed. */
   readonly retry?: RetryPolicy;
-  /** BatchWriteItem calls in flight at once. @default 4 */
+  /** BatchWriteItem or BatchGetItem calls in flight at once. @default 4 */
   readonly concurrency?: number;
 }
 
@@ -40,8 +40,8 @@ export interface DynamoDbBatchRecStoreOptions {
  * `historyItemIds`, a list, and `historyWeights`, little-endian float32 (the precision training uses); both
  * are absent when the entry has no history. An entry over the 400 KB item limit is refused with
  * PayloadTooLargeError before anything is written. Each item carries the TTL attribute
- * (expiresAt in seconds, rounded up). TTL deletion can lag by days, so `get` also compares expiresAt with the
- * clock.
+ * (expiresAt in seconds, rounded up). TTL deletion can lag by days, so `get` and `getMany` also compare
+ * expiresAt with the clock. Reads are strongly consistent: a list just published is served at once.
  */
 export class DynamoDbBatchRecStore implements BatchRecStore {
   private readonly client: DynamoDBDocumentClient;
@@ -99,6 +99,23 @@ export class DynamoDbBatchRecStore implements BatchRecStore {
     if (output.Item === undefined) return undefined;
     const entry = entryFromItem(output.Item);
     return entry.expiresAt <= this.clock() ? undefined : entry;
+  }
+
+  async getMany(userIds: readonly string[]): Promise<Map<string, BatchRecommendations>> {
+    // Distinct keys: BatchGetItem refuses a key named twice. An empty list makes no call at all.
+    const keys = [...new Set(userIds)].map((userId) => ({ userId }));
+    const found = await readInBatches(this.client, this.tableName, keys, "read batch recommendations", {
+      retry: this.retry,
+      concurrency: this.concurrency,
+    });
+    // The clock is read after the reads, as `get` reads it after its one.
+    const now = this.clock();
+    const entries = new Map<string, BatchRecommendations>();
+    for (const item of found) {
+      const entry = entryFromItem(item);
+      if (entry.expiresAt > now) entries.set(entry.userId, entry);
+    }
+    return entries;
   }
 
   async delete(userId: string): Promise<void> {

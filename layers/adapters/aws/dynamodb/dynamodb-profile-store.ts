@@ -2,6 +2,8 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand }
 import { ConflictError, CorruptDataError, InvalidInputError } from "../../../domain/errors/domain-errors.ts";
 import type { ProfileStore, ProfileWriteOptions, UserProfile } from "../../../ports/profile-store.ts";
 import { requireNonEmptyText } from "../../embedded/argument-checks.ts";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
+import { readInBatches } from "./batch-operations.ts";
 import { callDynamoDb } from "./dynamodb-errors.ts";
 import { requireWithinItemLimit } from "./dynamodb-item-size.ts";
 import { float32FromLittleEndian, toLittleEndianBytes } from "./little-endian-arrays.ts";
@@ -19,6 +21,10 @@ export interface DynamoDbProfileStoreOptions {
   readonly client: DynamoDBDocumentClient;
   /** The profiles table (TABLE_DEFINITIONS.profiles). */
   readonly tableName: string;
+  /** Retries of keys BatchGetItem leaves unprocessed. */
+  readonly retry?: RetryPolicy;
+  /** BatchGetItem calls in flight at once. @default 4 */
+  readonly concurrency?: number;
 }
 
 /**
@@ -26,14 +32,20 @@ export interface DynamoDbProfileStoreOptions {
  * float32 (4 bytes a dimension, bit-exact, a quarter of the size of a list of numbers); absent values are
  * stored as NULL. Every write is one UpdateItem that sets every field and the revision together, guarded by a
  * condition when the caller expects a revision, so the read-modify-write of a fold-in cannot lose an update.
+ * Reads are strongly consistent, one user by GetItem, many by BatchGetItem, since that read is the first half
+ * of such a read-modify-write.
  */
 export class DynamoDbProfileStore implements ProfileStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly retry: RetryPolicy;
+  private readonly concurrency: number;
 
   constructor(options: DynamoDbProfileStoreOptions) {
     this.client = options.client;
     this.tableName = requireNonEmptyText(options.tableName, "tableName");
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.concurrency = options.concurrency ?? 4;
   }
 
   async get(userId: string): Promise<UserProfile | undefined> {
@@ -41,6 +53,21 @@ export class DynamoDbProfileStore implements ProfileStore {
       this.client.send(new GetCommand({ TableName: this.tableName, Key: { userId }, ConsistentRead: true })),
     );
     return output.Item === undefined ? undefined : profileFromItem(output.Item);
+  }
+
+  async getMany(userIds: readonly string[]): Promise<Map<string, UserProfile>> {
+    // Distinct keys: BatchGetItem refuses a key named twice. An empty list makes no call at all.
+    const keys = [...new Set(userIds)].map((userId) => ({ userId }));
+    const found = await readInBatches(this.client, this.tableName, keys, "read profiles", {
+      retry: this.retry,
+      concurrency: this.concurrency,
+    });
+    return new Map(
+      found.map((item) => {
+        const profile = profileFromItem(item);
+        return [profile.userId, profile];
+      }),
+    );
   }
 
   async put(profile: Omit<UserProfile, "revision">, options: ProfileWriteOptions = {}): Promise<UserProfile> {
