@@ -50,6 +50,9 @@ export async function runStreamingBench(print: (figure: BenchFigure) => void): P
     });
   }
 
+  // The handler logs one line per batch; the bench prints figures only.
+  const info = console.info;
+  console.info = () => {};
   const cloud = await startLocalCloud({ services: ["dynamodb", "kinesis", "s3", "redis"], log: () => {} });
   const previousEnv = { ...process.env };
   Object.assign(process.env, cloud.env);
@@ -85,6 +88,7 @@ export async function runStreamingBench(print: (figure: BenchFigure) => void): P
     await cloud.stop();
     for (const key of Object.keys(process.env)) if (!(key in previousEnv)) delete process.env[key];
     Object.assign(process.env, previousEnv);
+    console.info = info;
   }
 }
 
@@ -103,9 +107,7 @@ async function measureFreshness(
   };
   const latencies: number[] = [];
   const run = Date.now().toString(36);
-  // The handler logs one line per batch; the bench prints figures only.
-  const info = console.info;
-  console.info = () => {};
+
   let next = 0;
   const worker = async () => {
     while (next < FRESHNESS_EVENTS) {
@@ -126,11 +128,7 @@ async function measureFreshness(
       applied.delete(userId);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: FRESHNESS_IN_FLIGHT }, worker));
-  } finally {
-    console.info = info;
-  }
+  await Promise.all(Array.from({ length: FRESHNESS_IN_FLIGHT }, worker));
   latencies.sort((a, b) => a - b);
   const context = {
     events: FRESHNESS_EVENTS,
