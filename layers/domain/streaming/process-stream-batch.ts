@@ -11,6 +11,7 @@ import type { ProfileStore, UserProfile } from "../../ports/profile-store.ts";
 import type { FeedbackKind, RecommendationLog } from "../../ports/recommendation-log.ts";
 import type { TrendingCounters, TrendingIncrement } from "../../ports/trending-counters.ts";
 import { ConflictError } from "../errors/domain-errors.ts";
+import { servedListOf } from "../events/impression-event.ts";
 import {
   DEFAULT_EVENT_WEIGHTS,
   type EventType,
@@ -81,7 +82,8 @@ const PROFILE_WRITE_ATTEMPTS = 4;
  * 2. the user's taste vector is recomputed from the stored state (log + nightly history), not incremented;
  * 3. trending counters skip event ids they have counted;
  * 4. the user's cached recommendations are dropped (idempotent by nature);
- * 5. feedback (impression, click, conversion on a recommendationId) counts once per event id.
+ * 5. a served list (an impression event from the serving path) is recorded by its recommendation id;
+ * 6. feedback (impression, click, conversion on a recommendationId) counts once per event id.
  *
  * Events are grouped by user, so each user's vector is solved once per batch. The order of events does not
  * matter: the log is ordered by event time, fold-in sums weights, trending buckets by event time. A user
@@ -195,9 +197,28 @@ export async function processStreamBatch(
     }
   }
 
-  // 5. Feedback on served lists (CTR by source and model version), old events included.
+  // 5. Served lists, logged by the serving path as impression events: record them first, so the impression
+  // (and any click that follows) can be attributed. recordServed is keyed by the recommendation id.
+  const servedLists = events.flatMap((event) => {
+    const served = servedListOf(event);
+    return served === undefined ? [] : [{ event, served }];
+  });
+  const unrecorded = new Set<string>();
+  await forEachConcurrently(servedLists, deps.userConcurrency ?? 16, async ({ event, served }) => {
+    try {
+      await deps.recommendationLog.recordServed(served);
+    } catch (error) {
+      unrecorded.add(event.eventId);
+      failEvents("record a served list", [event], error);
+    }
+  });
+
+  // 6. Feedback on served lists (CTR by source and model version), old events included.
   const feedback = events.filter(
-    (event) => event.recommendationId !== undefined && FEEDBACK_OF_TYPE[event.type],
+    (event) =>
+      event.recommendationId !== undefined &&
+      FEEDBACK_OF_TYPE[event.type] !== undefined &&
+      !unrecorded.has(event.eventId),
   );
   await forEachConcurrently(feedback, deps.userConcurrency ?? 16, async (event) => {
     const kind = FEEDBACK_OF_TYPE[event.type];

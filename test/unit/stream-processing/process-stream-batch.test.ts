@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { impressionEventOf, servedListOf } from "../../../layers/domain/events/impression-event.ts";
 import {
   type PositionedEvent,
   processStreamBatch,
@@ -290,5 +291,33 @@ describe("processStreamBatch", () => {
     expect(await world.trending.top({ windowMs: HOUR, now: clock.now(), limit: 5 })).toEqual([
       { itemId: "item-1", count: 2 },
     ]);
+  });
+  it("records a served list from its impression event, then attributes the impression and a click to it", async () => {
+    const clock = createManualClock();
+    const world = embeddedStreaming(clock, model);
+    const now = clock.now();
+    const served = {
+      recommendationId: "r-served",
+      userId: "u1",
+      source: "realtime" as const,
+      modelVersion: "m-1",
+      itemIds: ["item-4", "item-5"],
+      servedAt: now - 2000,
+    };
+    const impression = impressionEventOf(served);
+    if (impression === undefined) throw new Error("no impression event");
+    const click = streamEvent({
+      userId: "u1",
+      itemId: "item-5",
+      recommendationId: "r-served",
+      at: now - 1000,
+    });
+    await processStreamBatch(world.deps, positioned([impression, click]));
+    await processStreamBatch(world.deps, positioned([impression, click]));
+    expect(await world.recommendationLog.get("r-served")).toEqual(served);
+    expect(await world.recommendationLog.counters()).toEqual([
+      { source: "realtime", modelVersion: "m-1", impressions: 1, clicks: 1, conversions: 0 },
+    ]);
+    expect(servedListOf(click)).toBeUndefined();
   });
 });
