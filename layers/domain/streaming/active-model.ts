@@ -4,11 +4,18 @@ import type { ModelStore } from "../../ports/model-store.ts";
 import { FoldInSolver } from "../als/fold-in.ts";
 import { decodeModel } from "../model/model-artifact.ts";
 
-/** What the stream needs of the active model: its item index and a fold-in solver over its item factors. */
+/**
+ * What the stream needs of the active model (its item index and a fold-in solver over its item factors),
+ * and what serving needs of it (the item factors themselves: similar items, diversity, reasons).
+ */
 export interface FoldInModel {
   readonly version: string;
   readonly factors: number;
   readonly itemIndex: ReadonlyMap<string, number>;
+  /** Item ids by row: `itemIds[itemIndex.get(id)] === id`. */
+  readonly itemIds: readonly string[];
+  /** Row-major, `factors` wide, one row per item id; read-only (the solver may share it). */
+  readonly itemFactors: Float32Array;
   /** End of the model's training data, epoch ms; null when unknown. */
   readonly trainedUntil: number | null;
   readonly solver: FoldInSolver;
@@ -76,7 +83,7 @@ export class ActiveModelCache implements ActiveModelSource {
   }
 }
 
-/** Decodes an artifact and keeps only what fold-in needs (user factors are dropped). */
+/** Decodes an artifact and keeps only what fold-in and serving need (user factors are dropped). */
 export function buildFoldInModel(files: ReadonlyMap<string, Uint8Array>): FoldInModel {
   const model = decodeModel(files);
   const itemIndex = new Map<string, number>();
@@ -87,6 +94,8 @@ export function buildFoldInModel(files: ReadonlyMap<string, Uint8Array>): FoldIn
     version: model.version,
     factors: model.factors,
     itemIndex,
+    itemIds: model.itemIds,
+    itemFactors: model.itemFactors,
     trainedUntil: model.dataWindow.to === null ? null : model.dataWindow.to * 1000,
     solver: new FoldInSolver({
       factors: model.factors,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createEventsHandler } from "../../../functions/api/create-events-handler.ts";
 import { streamingDependenciesFromEnvironment } from "../../../functions/stream/streaming-dependencies.ts";
 import { createKinesisClient } from "../../../layers/adapters/aws/kinesis/kinesis-client.ts";
@@ -38,6 +38,8 @@ let resources: LocalStreamingResources;
 let path: LocalStreamingPath;
 
 beforeAll(async () => {
+  // The stream handler logs one line per batch: thousands here.
+  vi.spyOn(console, "info").mockImplementation(() => {});
   resources = await provisionStreamingResources(uniqueId("flywheel-stream"));
   await activateModel(resources, model);
   path = await startLocalStreamingPath(resources, { log: () => {} });
