@@ -176,8 +176,9 @@ export async function startLocalStreamingPath(
     handler: createArchiveHandler(archive, () => {}),
     functionName: `${resources.prefix}-archive`,
     startingPosition: "TRIM_HORIZON",
-    // Few, large Parquet files: the archive is read by Spark, which handles small files badly.
-    batchSize: 10_000,
+    // Few, large Parquet files: the archive is read by Spark, which handles small files badly. (The ingest
+    // stack takes 10,000 records per batch; locally 2,000 keeps kinesis-mock's GetRecords answers small.)
+    batchSize: 2_000,
     maximumBatchingWindowMs: 1_000,
     pollIntervalMs: options.pollIntervalMs ?? 50,
     bisectBatchOnFunctionError: true,

@@ -86,9 +86,22 @@ function generatedEvents(prefix: string, count: number, users: number): StreamEv
   }));
 }
 
+/**
+ * A publisher patient enough for kinesis-mock on a loaded 2-core CI machine, where one PutRecords of 250 records
+ * can take seconds while the consumers read. A repeated request only duplicates records, which the stream absorbs.
+ */
+function patientBus(streamName: string): KinesisEventBus {
+  return new KinesisEventBus({
+    client: createKinesisClient({ connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000, maxAttempts: 1 }),
+    stream: { streamName },
+    maxAttempts: 6,
+  });
+}
+
 async function publishAll(events: readonly StreamEvent[]): Promise<void> {
-  for (let start = 0; start < events.length; start += 500) {
-    const { failed } = await path.eventBus.publish(events.slice(start, start + 500));
+  const bus = patientBus(resources.streamName);
+  for (let start = 0; start < events.length; start += 250) {
+    const { failed } = await bus.publish(events.slice(start, start + 250));
     expect(failed).toEqual([]);
   }
 }
