@@ -1,22 +1,32 @@
 import {
   ConflictError,
   DependencyError,
+  ForbiddenError,
   InvalidInputError,
   MalformedRowError,
   NotFoundError,
   PayloadTooLargeError,
   ThrottledError,
+  UnauthenticatedError,
 } from "../../layers/domain/errors/domain-errors.ts";
 
-/** A stable, machine-readable name for each kind of failure, next to the human message. */
-export type HttpErrorCode =
-  | "invalid_input"
-  | "payload_too_large"
-  | "not_found"
-  | "conflict"
-  | "throttled"
-  | "dependency_unavailable"
-  | "internal_error";
+/**
+ * A stable, machine-readable name for each kind of failure, next to the human message. Listed as values
+ * so the OpenAPI document (functions/api/openapi/schemas.ts) states exactly these.
+ */
+export const HTTP_ERROR_CODES = [
+  "invalid_input",
+  "unauthenticated",
+  "forbidden",
+  "payload_too_large",
+  "not_found",
+  "conflict",
+  "throttled",
+  "dependency_unavailable",
+  "internal_error",
+] as const;
+
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 
 export interface HttpErrorBody {
   readonly error: HttpErrorCode;
@@ -46,8 +56,10 @@ const RETRY_AFTER_SECONDS = "1";
 /**
  * The one place where domain errors become HTTP (STYLE.md habit 2). 4xx bodies say what was wrong; 429
  * and 5xx bodies are generic, because the domain's message names internal dependencies, and carry the
- * request id so the detail can be found in the log. Subclasses are tested before their parents:
- * PayloadTooLargeError is an InvalidInputError, ThrottledError a DependencyError.
+ * request id so the detail can be found in the log. 401 and 403 bodies are generic too: telling a
+ * caller why its credential failed helps only someone probing for one; the log keeps the domain's
+ * message. Subclasses are tested before their parents: PayloadTooLargeError is an InvalidInputError,
+ * ThrottledError a DependencyError.
  */
 export function httpErrorOf(error: unknown, requestId: string): HttpError {
   if (error instanceof PayloadTooLargeError)
@@ -61,6 +73,11 @@ export function httpErrorOf(error: unknown, requestId: string): HttpError {
       requestId,
       ...(error.field === undefined ? {} : { field: error.field }),
     });
+  if (error instanceof UnauthenticatedError)
+    // No WWW-Authenticate challenge: API keys and SigV4 have no registered HTTP authentication scheme.
+    return clientError(401, { error: "unauthenticated", message: "Authentication required.", requestId });
+  if (error instanceof ForbiddenError)
+    return clientError(403, { error: "forbidden", message: "Access denied.", requestId });
   if (error instanceof NotFoundError)
     return clientError(404, { error: "not_found", message: error.message, requestId });
   if (error instanceof ConflictError)

@@ -67,3 +67,17 @@ export class DependencyError extends DomainError {
 export class ThrottledError extends DependencyError {
   override readonly name: string = "ThrottledError";
 }
+
+/**
+ * The caller did not prove who it is: no credential reached the code, or one that identifies no caller.
+ * API Gateway refuses most such requests itself (403); a handler raises this when it checks the identity
+ * again, as defence in depth.
+ */
+export class UnauthenticatedError extends DomainError {
+  override readonly name: string = "UnauthenticatedError";
+}
+
+/** The caller is known, but may not do this (an identity without the right, a key of another tenant). */
+export class ForbiddenError extends DomainError {
+  override readonly name: string = "ForbiddenError";
+}

@@ -10,10 +10,16 @@ export const IdSchema = z
 
 const ContextSchema = z
   .record(z.string().max(EVENT_LIMITS.maxIdLength), z.unknown())
-  .refine(
-    (context) => Buffer.byteLength(JSON.stringify(context), "utf8") <= EVENT_LIMITS.maxContextBytes,
-    `must be at most ${EVENT_LIMITS.maxContextBytes} bytes as JSON`,
-  );
+  .refine(fitsContextLimit, `must be at most ${EVENT_LIMITS.maxContextBytes} bytes as JSON`);
+
+function fitsContextLimit(context: Record<string, unknown>): boolean {
+  try {
+    return Buffer.byteLength(JSON.stringify(context), "utf8") <= EVENT_LIMITS.maxContextBytes;
+  } catch {
+    // Nested thousands deep, JSON.stringify overflows the stack: such a context is refused, not a 500.
+    return false;
+  }
+}
 
 /**
  * One event as a client sends it. Unknown fields are refused (a typo such as `itemID` must not be dropped

@@ -21,6 +21,7 @@ import {
   type LocalApiGateway,
   startLocalApiGateway,
 } from "../../../local/api/local-api-gateway.ts";
+import { expectResponseMatchesDocument } from "../../support/openapi-check.ts";
 import { httpRequest } from "./http-request.ts";
 import { signRequest } from "./sign-request.ts";
 
@@ -92,8 +93,20 @@ describe("local API Gateway front", () => {
       routeTable: TEST_TABLE,
       apiKeys: [API_KEY],
       iamCredentials: [LOCAL_ADMIN_CREDENTIAL, DENIED_CREDENTIAL],
-      // The events handler names its stream at start; publishing is not exercised here.
-      environment: { FLYWHEEL_TEST_TABLE_NAME: "profiles-local", FLYWHEEL_EVENT_STREAM_NAME: "events-local" },
+      // Every served handler reads its resource names and endpoints at start; none is called here (the
+      // cache connects on first use, the other clients on their first request).
+      environment: {
+        FLYWHEEL_TEST_TABLE_NAME: "profiles-local",
+        FLYWHEEL_EVENT_STREAM_NAME: "events-local",
+        FLYWHEEL_CATALOG_TABLE: "catalog-local",
+        FLYWHEEL_PROFILES_TABLE: "profiles-local",
+        FLYWHEEL_INTERACTIONS_TABLE: "interactions-local",
+        FLYWHEEL_BATCH_RECOMMENDATIONS_TABLE: "batch-recommendations-local",
+        FLYWHEEL_OPENSEARCH_ENDPOINT: "http://127.0.0.1:9",
+        FLYWHEEL_REDIS_URL: "redis://127.0.0.1:9",
+        FLYWHEEL_MODEL_REGISTRY_TABLE: "model-registry-local",
+        FLYWHEEL_ARTIFACT_BUCKET: "artifacts-local",
+      },
       integrationTimeoutMs: 1500,
       log: (line) => logLines.push(line),
     });
@@ -103,6 +116,36 @@ describe("local API Gateway front", () => {
   });
   afterEach(() => {
     vi.restoreAllMocks();
+  });
+
+  describe("GET /v1/openapi.json", () => {
+    it("serves the document over HTTP; the front's own answers for health, with and without a key, follow it", async () => {
+      const response = await get("/v1/openapi.json", withKey);
+      expect(response.status).toBe(200);
+      const document: unknown = JSON.parse(response.text);
+      expect(document).toMatchObject({ openapi: "3.1.0", info: { version: PACKAGE_VERSION } });
+      expectResponseMatchesDocument(
+        document,
+        { method: "GET", path: "/v1/openapi.json" },
+        {
+          statusCode: response.status,
+          headers: response.headers,
+          body: response.text,
+        },
+      );
+      for (const headers of [withKey, {}]) {
+        const health = await get("/v1/health", headers);
+        expectResponseMatchesDocument(
+          document,
+          { method: "GET", path: "/v1/health" },
+          {
+            statusCode: health.status,
+            headers: health.headers,
+            body: health.text,
+          },
+        );
+      }
+    });
   });
 
   describe("GET /v1/health", () => {

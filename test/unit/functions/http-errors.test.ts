@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { httpErrorOf } from "../../../functions/commons/http-errors.ts";
+import { HTTP_ERROR_CODES, httpErrorOf } from "../../../functions/commons/http-errors.ts";
 import {
   ConflictError,
   CorruptDataError,
   DependencyError,
   DomainError,
+  ForbiddenError,
   InvalidInputError,
   MalformedRowError,
   NotFoundError,
   PayloadTooLargeError,
   ThrottledError,
+  UnauthenticatedError,
 } from "../../../layers/domain/errors/domain-errors.ts";
 
 const REQUEST_ID = "req-123";
@@ -64,6 +66,50 @@ describe("httpErrorOf: domain errors to HTTP, in one place", () => {
       body: { error: "conflict", message: "stale revision" },
       clientError: true,
     });
+  });
+
+  it("UnauthenticatedError: 401 unauthenticated, a generic message that does not echo the reason", () => {
+    const mapped = httpErrorOf(
+      new UnauthenticatedError("no caller identity: requestContext.identity.userArn is null"),
+      REQUEST_ID,
+    );
+    expect(mapped).toEqual({
+      statusCode: 401,
+      body: { error: "unauthenticated", message: "Authentication required.", requestId: REQUEST_ID },
+      headers: {},
+      clientError: true,
+    });
+  });
+
+  it("ForbiddenError: 403 forbidden, a generic message that does not name the caller or the right", () => {
+    const mapped = httpErrorOf(
+      new ForbiddenError("arn:aws:iam::123456789012:role/ci may not start training runs"),
+      REQUEST_ID,
+    );
+    expect(mapped).toEqual({
+      statusCode: 403,
+      body: { error: "forbidden", message: "Access denied.", requestId: REQUEST_ID },
+      headers: {},
+      clientError: true,
+    });
+    expect(JSON.stringify(mapped.body)).not.toMatch(/arn:aws|training/);
+  });
+
+  it("every code in HTTP_ERROR_CODES is one some error maps to", () => {
+    const produced = new Set(
+      [
+        new InvalidInputError("x"),
+        new UnauthenticatedError("x"),
+        new ForbiddenError("x"),
+        new PayloadTooLargeError("x"),
+        new NotFoundError("x"),
+        new ConflictError("x"),
+        new ThrottledError("d", "x"),
+        new DependencyError("d", "x"),
+        new Error("x"),
+      ].map((error) => httpErrorOf(error, REQUEST_ID).body.error),
+    );
+    expect([...produced].sort()).toEqual([...HTTP_ERROR_CODES].sort());
   });
 
   it("ThrottledError (a DependencyError): 429 with Retry-After, generic body", () => {

@@ -1,0 +1,231 @@
+import { z } from "zod";
+import {
+  CatalogItemBodySchema,
+  CatalogItemsBatchSchema,
+} from "../../../layers/domain/catalog/catalog-item-schema.ts";
+import { CATALOG_LIMITS } from "../../../layers/domain/catalog/catalog-limits.ts";
+import { ResourceIdSchema } from "../../../layers/domain/catalog/resource-id-schema.ts";
+import { EVENT_LIMITS } from "../../../layers/domain/events/event-limits.ts";
+import { ClientEventSchema, IdSchema } from "../../../layers/domain/events/event-schema.ts";
+import {
+  DIVERSITY_MODES,
+  RECOMMENDATION_LIMITS,
+} from "../../../layers/domain/serving/recommendation-types.ts";
+import { UserAttributesBodySchema } from "../../../layers/domain/users/user-attributes-schema.ts";
+import { HTTP_ERROR_CODES } from "../../commons/http-errors.ts";
+
+/**
+ * The zod schemas of the API's parameters and responses, shared by the handlers (which parse with them or
+ * type their answers from them), the OpenAPI document (built from them) and the tests (which check real
+ * answers against the document). Request bodies live with their domain (layers/domain/catalog, users,
+ * events), as the events body already did.
+ *
+ * Responses are strict objects: a field a handler adds without documenting it fails the tests.
+ */
+
+// --- Path parameters: every id in a path is a ResourceIdSchema (an id that is not a dot-segment).
+
+export const UserPathSchema = z.object({ userId: ResourceIdSchema });
+export const ItemPathSchema = z.object({ itemId: ResourceIdSchema });
+export const TrainingRunPathSchema = z.object({ runId: ResourceIdSchema });
+
+// --- Query parameters. API Gateway hands them over as strings; numbers are coerced, then checked.
+
+/** Items in one list answer: 10 unless asked, at most RECOMMENDATION_LIMITS.maxLimit. */
+export const DEFAULT_LIST_LIMIT = 10;
+/** Popular items are counted over this window, in hours: one hour to the week the counters keep. */
+export const POPULAR_WINDOW_HOURS = { defaultHours: 24, maxHours: 7 * 24 } as const;
+
+const LimitSchema = z.coerce
+  .number()
+  .int()
+  .min(RECOMMENDATION_LIMITS.minLimit)
+  .max(RECOMMENDATION_LIMITS.maxLimit)
+  .default(DEFAULT_LIST_LIMIT)
+  .meta({
+    description: `How many items to return, ${RECOMMENDATION_LIMITS.minLimit}–${RECOMMENDATION_LIMITS.maxLimit}.`,
+  });
+
+const ID_CHARACTERS = String.raw`[\p{L}\p{N}._:@+=~-]{1,${EVENT_LIMITS.maxIdLength}}`;
+const ExcludeSchema = z
+  .string()
+  .regex(
+    new RegExp(`^${ID_CHARACTERS}(?:,${ID_CHARACTERS}){0,${RECOMMENDATION_LIMITS.maxExcluded - 1}}$`, "u"),
+    `must be 1–${RECOMMENDATION_LIMITS.maxExcluded} item ids separated by commas`,
+  )
+  .transform((value) => value.split(","))
+  .meta({
+    description: `Item ids never to return, separated by commas (at most ${RECOMMENDATION_LIMITS.maxExcluded}).`,
+  });
+
+export const RecommendationsQuerySchema = z.strictObject({
+  limit: LimitSchema,
+  category: IdSchema.optional().meta({ description: "Only items in this category." }),
+  exclude: ExcludeSchema.optional(),
+  diversity: z
+    .enum(DIVERSITY_MODES)
+    .default("none")
+    .meta({
+      description:
+        "`none` ranks by score alone; `mmr` trades score for variety (maximal marginal relevance); " +
+        "`category-cap` keeps a few items per category.",
+    }),
+});
+
+export const SimilarItemsQuerySchema = z.strictObject({ limit: LimitSchema });
+
+export const PopularItemsQuerySchema = z.strictObject({
+  limit: LimitSchema,
+  category: IdSchema.optional().meta({ description: "Only items in this category." }),
+  window: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(POPULAR_WINDOW_HOURS.maxHours)
+    .default(POPULAR_WINDOW_HOURS.defaultHours)
+    .meta({ description: `The counting window in hours, 1–${POPULAR_WINDOW_HOURS.maxHours}.` }),
+});
+
+// --- Errors.
+
+/** The body of every error a handler answers (functions/commons/http-errors.ts). */
+export const ErrorBodySchema = z.strictObject({
+  error: z.enum(HTTP_ERROR_CODES),
+  message: z.string(),
+  requestId: z.string(),
+  field: z.string().optional(),
+  line: z.number().int().min(1).optional(),
+});
+
+/**
+ * API Gateway's own answers, before a handler runs: 403 for a missing or unknown API key or signature, 429
+ * when the usage plan throttles the key.
+ */
+export const GatewayErrorBodySchema = z.strictObject({ message: z.string() });
+
+// --- Recommendation lists (issue 5's serving path).
+
+export const RecommendationSourceSchema = z
+  .enum(["cache", "realtime", "batch", "popular"])
+  .meta({ description: "The cascade tier that answered." });
+
+export const RecommendationReasonSchema = z
+  .strictObject({ kind: z.literal("similar-to-history"), itemId: IdSchema })
+  .meta({ description: "Why the item is here: the item of the user's history that contributes most." });
+
+export const RecommendedItemSchema = z.strictObject({
+  itemId: IdSchema,
+  score: z.number().meta({ description: "The tier's own score, comparable only within one list." }),
+  reason: RecommendationReasonSchema.optional(),
+});
+
+const ScoredItemSchema = z.strictObject({ itemId: IdSchema, score: z.number() });
+
+export const RecommendationResponseSchema = z.strictObject({
+  recommendationId: IdSchema.meta({ description: "Quote it in events to attribute clicks to this list." }),
+  userId: IdSchema,
+  source: RecommendationSourceSchema,
+  modelVersion: z.string().nullable(),
+  items: z.array(RecommendedItemSchema),
+});
+
+export const SimilarItemsResponseSchema = z.strictObject({
+  itemId: IdSchema,
+  source: z.enum(["model", "popular"]).meta({
+    description:
+      "`model`: cosine over the model's item vectors; `popular`: trending in the item's categories.",
+  }),
+  modelVersion: z.string().nullable(),
+  items: z.array(ScoredItemSchema),
+});
+
+export const PopularItemsResponseSchema = z.strictObject({
+  category: IdSchema.optional(),
+  windowHours: z.number().int().min(1),
+  items: z.array(ScoredItemSchema),
+});
+
+// --- Catalog and users.
+
+export const CatalogItemResponseSchema = z.strictObject({
+  itemId: IdSchema,
+  title: z.string().optional(),
+  categories: z.array(IdSchema),
+  available: z.boolean(),
+  hidden: z.boolean(),
+  attributes: z.record(z.string(), z.string()),
+  updatedAt: z.number().int().meta({ description: "Epoch milliseconds of the last write." }),
+});
+
+export const CatalogUpsertResponseSchema = z.strictObject({
+  upserted: z
+    .number()
+    .int()
+    .min(1)
+    .max(CATALOG_LIMITS.maxItemsPerBatch)
+    .meta({ description: "Items written, each visible in responses from now on." }),
+});
+
+export const UserResponseSchema = z.strictObject({
+  userId: IdSchema,
+  attributes: z.record(z.string(), z.string()),
+  updatedAt: z.number().int().meta({ description: "Epoch milliseconds of the last write." }),
+});
+
+// --- Events and health.
+
+/**
+ * POST /v1/events as the document states it. The handler checks the envelope with EventsRequestSchema and
+ * each event with ClientEventSchema on its own, so one bad event is rejected by index in a 202 while the
+ * others are accepted; the document states the contract each event must meet.
+ */
+export const EventsRequestDocumentSchema = z.strictObject({
+  events: z.array(ClientEventSchema).min(1).max(EVENT_LIMITS.maxEventsPerRequest),
+});
+
+export const EventsAcceptedResponseSchema = z.strictObject({
+  accepted: z.number().int().min(0),
+  rejected: z.array(z.strictObject({ index: z.number().int().min(0), reason: z.string() })),
+  eventIds: z.array(z.strictObject({ index: z.number().int().min(0), eventId: IdSchema })),
+});
+
+export const HealthResponseSchema = z.strictObject({
+  status: z.literal("ok"),
+  version: z.string(),
+  time: z.iso.datetime(),
+});
+
+export const OpenApiDocumentSchema = z.looseObject({
+  openapi: z.literal("3.1.0"),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
+// --- Admin (issue 6 settles these shapes; until then the document promises only a JSON object).
+
+export const AdminObjectSchema = z.looseObject({}).meta({ description: "Defined with the admin API." });
+
+/**
+ * The schemas the document names under components/schemas (and refers to by $ref), by component name:
+ * responses (described as handlers produce them) and request bodies (described as clients send them,
+ * defaults optional). Anything else is inlined where it is used.
+ */
+export const RESPONSE_COMPONENT_SCHEMAS = {
+  ErrorBody: ErrorBodySchema,
+  GatewayErrorBody: GatewayErrorBodySchema,
+  RecommendationResponse: RecommendationResponseSchema,
+  SimilarItemsResponse: SimilarItemsResponseSchema,
+  PopularItemsResponse: PopularItemsResponseSchema,
+  CatalogItemResponse: CatalogItemResponseSchema,
+  CatalogUpsertResponse: CatalogUpsertResponseSchema,
+  UserResponse: UserResponseSchema,
+  EventsAcceptedResponse: EventsAcceptedResponseSchema,
+  HealthResponse: HealthResponseSchema,
+} as const satisfies Record<string, z.ZodType>;
+
+export const REQUEST_COMPONENT_SCHEMAS = {
+  EventsRequest: EventsRequestDocumentSchema,
+  CatalogItemBody: CatalogItemBodySchema,
+  CatalogItemsBatch: CatalogItemsBatchSchema,
+  UserAttributesBody: UserAttributesBodySchema,
+} as const satisfies Record<string, z.ZodType>;

@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { catalogDependenciesFromEnvironment } from "../../../functions/api/catalog-dependencies-from-environment.ts";
+import {
+  REDIS_KEY_PREFIX_VARIABLE,
+  recommendationCacheFromEnvironment,
+} from "../../../functions/api/recommendation-cache-from-environment.ts";
+import { usersDependenciesFromEnvironment } from "../../../functions/api/users-dependencies-from-environment.ts";
+import { REDIS_KEY_PREFIX_VARIABLE as STREAM_REDIS_KEY_PREFIX_VARIABLE } from "../../../functions/stream/streaming-dependencies.ts";
+import { DynamoDbItemCatalog } from "../../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
+import { OpenSearchVectorIndex } from "../../../layers/adapters/aws/opensearch/opensearch-vector-index.ts";
+import type { RedisConnection } from "../../../layers/adapters/aws/redis/redis-connection.ts";
+
+// The shared Redis connection is replaced by a recorder: these tests check when it is opened and which
+// keys an erase deletes, without a cache.
+const redis = vi.hoisted(() => ({ opened: 0, deleted: [] as string[][] }));
+vi.mock("../../../layers/adapters/aws/redis/redis-connection.ts", () => ({
+  sharedRedisConnection: (): Pick<RedisConnection, "whenReady" | "close"> & {
+    client: { del: (...keys: string[]) => Promise<number> };
+  } => {
+    redis.opened++;
+    return {
+      client: {
+        del: async (...keys: string[]) => {
+          redis.deleted.push(keys);
+          return keys.length;
+        },
+      },
+      whenReady: async () => {},
+      close: async () => {},
+    };
+  },
+}));
+
+const CATALOG_ENV = {
+  FLYWHEEL_CATALOG_TABLE: "catalog-t",
+  FLYWHEEL_OPENSEARCH_ENDPOINT: "http://127.0.0.1:9",
+};
+const USERS_ENV = {
+  FLYWHEEL_PROFILES_TABLE: "profiles-t",
+  FLYWHEEL_INTERACTIONS_TABLE: "interactions-t",
+  FLYWHEEL_BATCH_RECOMMENDATIONS_TABLE: "batch-t",
+  FLYWHEEL_REDIS_URL: "redis://127.0.0.1:9",
+};
+
+afterEach(() => {
+  redis.opened = 0;
+  redis.deleted = [];
+});
+
+describe("catalogDependenciesFromEnvironment", () => {
+  it("builds the DynamoDB catalog and the OpenSearch index from the environment", () => {
+    const deps = catalogDependenciesFromEnvironment(CATALOG_ENV);
+    expect(deps.catalog).toBeInstanceOf(DynamoDbItemCatalog);
+    expect(deps.vectors).toBeInstanceOf(OpenSearchVectorIndex);
+  });
+
+  it.each([
+    ["FLYWHEEL_CATALOG_TABLE", { FLYWHEEL_OPENSEARCH_ENDPOINT: "http://127.0.0.1:9" }],
+    ["FLYWHEEL_OPENSEARCH_ENDPOINT", { FLYWHEEL_CATALOG_TABLE: "catalog-t" }],
+  ])("fails at start, naming %s, when it is missing", (variable, env) => {
+    expect(() => catalogDependenciesFromEnvironment(env)).toThrow(variable);
+  });
+});
+
+describe("usersDependenciesFromEnvironment", () => {
+  it("names every missing table at once", () => {
+    expect(() => usersDependenciesFromEnvironment({ FLYWHEEL_REDIS_URL: "redis://127.0.0.1:9" })).toThrow(
+      /FLYWHEEL_PROFILES_TABLE, FLYWHEEL_INTERACTIONS_TABLE, FLYWHEEL_BATCH_RECOMMENDATIONS_TABLE/,
+    );
+  });
+
+  it("fails at start without a cache URL, or with one that is not a Redis URL", () => {
+    const { FLYWHEEL_REDIS_URL: _url, ...withoutCache } = USERS_ENV;
+    expect(() => usersDependenciesFromEnvironment(withoutCache)).toThrow(/FLYWHEEL_REDIS_URL/);
+    expect(() => usersDependenciesFromEnvironment({ ...USERS_ENV, FLYWHEEL_REDIS_URL: "http://x" })).toThrow(
+      /redis:\/\//,
+    );
+  });
+
+  it("opens no cache connection at start", () => {
+    usersDependenciesFromEnvironment(USERS_ENV);
+    expect(redis.opened).toBe(0);
+  });
+});
+
+describe("recommendationCacheFromEnvironment", () => {
+  it("uses the stream handler's key prefix variable, so an erase deletes the keys the stream writes", () => {
+    expect(REDIS_KEY_PREFIX_VARIABLE).toBe(STREAM_REDIS_KEY_PREFIX_VARIABLE);
+  });
+
+  it("connects on the first call, once, and deletes the user's keys under the configured prefix", async () => {
+    const cache = recommendationCacheFromEnvironment({
+      ...USERS_ENV,
+      [REDIS_KEY_PREFIX_VARIABLE]: "tenant-a",
+    });
+    expect(redis.opened).toBe(0);
+    await cache.deleteUser("u-1");
+    await cache.deleteUser("u-2");
+    expect(redis.opened).toBe(1);
+    expect(redis.deleted).toHaveLength(2);
+    for (const keys of redis.deleted) {
+      expect(keys).toHaveLength(2);
+      for (const key of keys) expect(key).toMatch(/^tenant-a:rec:/);
+    }
+  });
+
+  it("defaults the prefix to flywheel, as the stream handler does", async () => {
+    await recommendationCacheFromEnvironment(USERS_ENV).deleteUser("u-1");
+    expect(redis.deleted[0]?.[0]).toMatch(/^flywheel:rec:/);
+  });
+});
