@@ -1,12 +1,13 @@
 import { App, Tags } from "aws-cdk-lib";
 import { API_ROUTE_TABLE } from "../functions/api/route-table.ts";
+import { apiHandlerOptions, servedHandlerOptions } from "./api-handler-options.ts";
 import { packageVersion } from "./config/package-version.ts";
 import { readStageConfig } from "./config/stage-config.ts";
-import type { HandlerOptions } from "./constructs/api-routes.ts";
 import { ApiStack } from "./stacks/api-stack.ts";
 import { DataStack } from "./stacks/data-stack.ts";
 import { IngestStack } from "./stacks/ingest-stack.ts";
 import { NetworkStack } from "./stacks/network-stack.ts";
+import { SearchStack } from "./stacks/search-stack.ts";
 
 // The CDK app (cdk.json: `node infra/app.ts`, run by Node 24 from node_modules/.bin). Choose the stage with
 // `npx cdk synth -c stage=prod`; see infra/config/stage-config.ts for every context key.
@@ -22,8 +23,9 @@ const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region };
 const functionEnvironment = { stageName: stage.stageName, version: packageVersion() };
 const stackName = (part: string) => `Flywheel-${stage.stageName}-${part}`;
 
-// Deployed in this order: Data, then Network (the cache is encrypted with the data key), then Ingest
-// (the stream consumers, in the VPC), then Api (whose events route publishes to the ingest side's bus).
+// Deployed in this order: Data, then Network (the cache is encrypted with the data key), then Search (the
+// OpenSearch domain, in the VPC, under the data key) and Ingest (the stream consumers, in the VPC), then
+// Api (whose handlers use all of them).
 const data = new DataStack(app, stackName("Data"), {
   env,
   stage,
@@ -51,27 +53,31 @@ const ingest = new IngestStack(app, stackName("Ingest"), {
 ingest.addStackDependency(data);
 ingest.addStackDependency(network);
 
-// What each handler needs from the other stacks. ApiRoutes stays generic: it applies these by handler id.
-const handlerOptions: Record<string, HandlerOptions> = {
-  // POST /v1/events publishes to the stage's event bus; Kafka clients must run in the cluster's VPC.
-  events: {
-    ...(stage.eventBus.kind === "msk" ? { network: network.functionPlacement } : {}),
-    grant: (fn) => ingest.grantEventPublish(fn),
-  },
-};
-// A handler still in PLANNED_HANDLERS gets its options once its routes are served.
-const servedHandlerIds = new Set(API_ROUTE_TABLE.routes.map((route) => route.handler));
+const search = new SearchStack(app, stackName("Search"), {
+  env,
+  stage,
+  network,
+  encryptionKey: data.encryptionKey,
+  description: `Flywheel (${stage.stageName}): the OpenSearch domain of item vectors (k-NN), in the VPC`,
+});
+search.addStackDependency(data);
+search.addStackDependency(network);
+
+// What each handler needs from the other stacks (infra/api-handler-options.ts); ApiRoutes stays generic and
+// applies them by handler id. A handler still in PLANNED_HANDLERS gets its options once its routes are served.
 const api = new ApiStack(app, stackName("Api"), {
   env,
   stage,
   version: functionEnvironment.version,
   description: `Flywheel (${stage.stageName}): HTTP API (API Gateway REST API and its Lambdas)`,
-  handlerOptions: Object.fromEntries(
-    Object.entries(handlerOptions).filter(([id]) => servedHandlerIds.has(id)),
+  handlerOptions: servedHandlerOptions(
+    apiHandlerOptions({ stage, data, network, ingest, search }),
+    API_ROUTE_TABLE,
   ),
 });
 api.addStackDependency(data);
 api.addStackDependency(ingest);
+api.addStackDependency(search);
 
 Tags.of(app).add("project", "flywheel");
 Tags.of(app).add("stage", stage.stageName);

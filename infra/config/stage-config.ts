@@ -1,4 +1,8 @@
 import { z } from "zod";
+import {
+  DEFAULT_USAGE_PLAN_THROTTLE,
+  type UsagePlanThrottle,
+} from "../../functions/api/usage-plan-throttle.ts";
 
 /** A deployment stage (dev, staging, prod, …), read from CDK context once, when the app starts. */
 export interface StageConfig {
@@ -62,10 +66,47 @@ export interface StageConfig {
     /** Deploy into this VPC (looked up at synthesis) instead of creating one; absent: a new VPC. */
     readonly existingVpcId: string | undefined;
   };
+  /** The OpenSearch domain that holds the item vectors (k-NN), spread over two AZs. */
+  readonly search: {
+    /** Data node instance type (`r6g.large.search`); k-NN wants the HNSW graphs in memory, so memory sizes it. */
+    readonly instanceType: string;
+    /** Data nodes: an even number, half in each AZ. */
+    readonly instanceCount: number;
+    /** EBS (gp3) per data node, GiB. */
+    readonly volumeSizeGb: number;
+    /** Three dedicated master nodes of this type, or none (the data nodes elect a master among themselves). */
+    readonly dedicatedMasterInstanceType: string | undefined;
+  };
+  /** The API's client usage plan: per-key throttle of the api-key routes. */
+  readonly api: {
+    readonly throttle: UsagePlanThrottle;
+  };
 }
 
 /** Stages that hold no data worth keeping; every other stage, prod included, retains data. */
 const DISPOSABLE_STAGES = new Set(["dev", "test", "sandbox"]);
+
+/** The stage that gets production-sized defaults (each can still be overridden by its key). */
+const PRODUCTION_STAGE = "prod";
+
+/**
+ * The search domain's defaults. Elsewhere: two burstable nodes, enough for a catalog of a few hundred
+ * thousand 64-factor vectors. In prod: memory-optimized Graviton nodes (k-NN queries are fast while the
+ * HNSW graphs stay in memory) and three dedicated masters, so a busy data node never stalls cluster management.
+ */
+const SEARCH_DEFAULTS = {
+  other: { instanceType: "t3.medium.search", volumeGb: 20, dedicatedMasters: false },
+  production: { instanceType: "r6g.large.search", volumeGb: 100, dedicatedMasters: true },
+} as const;
+const DEFAULT_MASTER_INSTANCE_TYPE = "m6g.large.search";
+
+/** `-c key=true` arrives as a string, cdk.json as a boolean; "false" must not coerce to true. */
+const contextBoolean = z.union([z.boolean(), z.stringbool()]);
+const searchInstanceType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/, "must be an OpenSearch instance type (r6g.large.search)")
+  // T2 nodes cannot encrypt data at rest, which the domain requires.
+  .refine((type) => !type.startsWith("t2."), "t2 instance types do not support encryption at rest");
 
 /**
  * CDK context values: typed JSON from cdk.json, strings from `-c key=value`. Every key, its default and range:
@@ -92,6 +133,13 @@ const DISPOSABLE_STAGES = new Set(["dev", "test", "sandbox"]);
  * | kafkaTopic | flywheel-events | MSK option: the events topic |
  * | kafkaPartitions | 6 | MSK option: the topic's partitions (1-1000) |
  * | vpcId | none | deploy into this existing VPC instead of creating one |
+ * | searchInstanceType | t3.medium.search; r6g.large.search in prod | OpenSearch data node type (not t2: no encryption at rest) |
+ * | searchInstanceCount | 2 | OpenSearch data nodes, an even number (2-80): the domain spans two AZs |
+ * | searchVolumeGb | 20; 100 in prod | EBS gp3 per data node, GiB (10-16384; the instance type caps it) |
+ * | searchDedicatedMasters | false; true in prod | three dedicated master nodes |
+ * | searchMasterInstanceType | m6g.large.search | their type, with searchDedicatedMasters |
+ * | apiThrottleRate | 1000 | API usage plan: requests/s per client key, steady (1-10000) |
+ * | apiThrottleBurst | 2000 | API usage plan: requests per client key at once (1-5000) |
  */
 const contextSchema = z
   .object({
@@ -134,6 +182,31 @@ const contextSchema = z
       .string()
       .regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id (vpc-0123abcd…)")
       .optional(),
+    searchInstanceType: searchInstanceType.optional(),
+    searchInstanceCount: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .max(80)
+      // Zone awareness over two AZs places each shard's replica in the other AZ: equal halves.
+      .refine((count) => count % 2 === 0, "must be even: the domain spans two AZs")
+      .default(2),
+    searchVolumeGb: z.coerce.number().int().min(10).max(16_384).optional(),
+    searchDedicatedMasters: contextBoolean.optional(),
+    searchMasterInstanceType: searchInstanceType.default(DEFAULT_MASTER_INSTANCE_TYPE),
+    // API Gateway's default account limits (10,000/s, burst 5,000) cap what one key can use anyway.
+    apiThrottleRate: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(DEFAULT_USAGE_PLAN_THROTTLE.rateLimit),
+    apiThrottleBurst: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(5_000)
+      .default(DEFAULT_USAGE_PLAN_THROTTLE.burstLimit),
   })
   .refine((context) => context.iteratorAgeAlarmSeconds < context.streamMaxRecordAgeSeconds, {
     // Otherwise records would expire into the dead-letter queue before anyone is told the consumer is behind.
@@ -164,6 +237,9 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
   const context = parsed.data;
   const dataRemovalPolicy =
     context.dataRemovalPolicy ?? (DISPOSABLE_STAGES.has(context.stage) ? "destroy" : "retain");
+  const searchDefaults =
+    context.stage === PRODUCTION_STAGE ? SEARCH_DEFAULTS.production : SEARCH_DEFAULTS.other;
+  const dedicatedMasters = context.searchDedicatedMasters ?? searchDefaults.dedicatedMasters;
   return {
     stageName: context.stage,
     dataRemovalPolicy,
@@ -196,5 +272,12 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
       kafkaPartitions: context.kafkaPartitions,
     },
     network: { existingVpcId: context.vpcId },
+    search: {
+      instanceType: context.searchInstanceType ?? searchDefaults.instanceType,
+      instanceCount: context.searchInstanceCount,
+      volumeSizeGb: context.searchVolumeGb ?? searchDefaults.volumeGb,
+      dedicatedMasterInstanceType: dedicatedMasters ? context.searchMasterInstanceType : undefined,
+    },
+    api: { throttle: { rateLimit: context.apiThrottleRate, burstLimit: context.apiThrottleBurst } },
   };
 }

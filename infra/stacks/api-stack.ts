@@ -10,7 +10,7 @@ export interface ApiStackProps extends StackProps {
   readonly stage: StageConfig;
   /** The version GET /v1/health reports. @default package.json's version */
   readonly version?: string;
-  /** The client usage plan's per-key throttle. @default DEFAULT_USAGE_PLAN_THROTTLE */
+  /** The client usage plan's per-key throttle. @default the stage's (`apiThrottleRate`, `apiThrottleBurst`) */
   readonly throttle?: UsagePlanThrottle;
   /** Per handler id: its VPC placement and grants (see ApiRoutesProps.handlerOptions). @default none */
   readonly handlerOptions?: Readonly<Record<string, HandlerOptions>>;
@@ -31,7 +31,7 @@ export class ApiStack extends Stack {
       routeTable: API_ROUTE_TABLE,
       stageName: stage.stageName,
       functionEnvironment: { stageName: stage.stageName, version: props.version ?? packageVersion() },
-      ...(props.throttle === undefined ? {} : { throttle: props.throttle }),
+      throttle: props.throttle ?? stage.api.throttle,
       ...(props.handlerOptions === undefined ? {} : { handlerOptions: props.handlerOptions }),
       // Logs follow the stage's data policy: a disposable stage leaves nothing behind.
       logRemovalPolicy: stage.dataRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -183,11 +183,21 @@ export class DataStack extends Stack {
   }
 
   /**
-   * Reading model artifacts only (fold-in on the stream, serving): s3:GetObject under `models/` (and the
-   * bucket listing), and decryption. The raw event archive stays out of reach.
+   * Reading model artifacts only (fold-in on the stream, serving): s3:GetObject under `models/`, the bucket
+   * listing (S3ModelStore lists a version's files, and a missing object is a 404 rather than a 403 only to
+   * a caller that may list), and decryption. Exact actions, no `s3:Get*`-style wildcards; the raw event
+   * archive stays out of reach.
    */
   grantModelArtifactsRead(grantee: EnvironmentGrantee): void {
-    this.artifactBucket.grantRead(grantee, `${ARTIFACT_BUCKET_DEFINITION.modelsPrefix}*`);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["s3:GetObject", "s3:ListBucket"],
+      resourceArns: [
+        this.artifactBucket.bucketArn,
+        this.artifactBucket.arnForObjects(`${ARTIFACT_BUCKET_DEFINITION.modelsPrefix}*`),
+      ],
+    });
+    this.encryptionKey.grant(grantee, "kms:Decrypt");
     grantee.addEnvironment(
       ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable,
       this.artifactBucket.bucketName,

@@ -177,8 +177,11 @@ describe("ApiStack (the served route table)", () => {
   it("lets only the deployed methods invoke the functions (no test-invoke permission)", () => {
     const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
     expect(permissions).toHaveLength(ROUTES.length);
+    // The source ARN has `*` where the path template has a variable.
     for (const route of ROUTES)
-      expect(JSON.stringify(permissions)).toContain(`/${route.method}${route.path}`);
+      expect(JSON.stringify(permissions)).toContain(
+        `/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`,
+      );
     expect(JSON.stringify(permissions)).not.toContain("test-invoke-stage");
   });
 
@@ -203,10 +206,21 @@ describe("ApiStack (the served route table)", () => {
     template.allResourcesProperties("AWS::ApiGateway::ApiKey", { Value: Match.absent(), Enabled: true });
   });
 
-  it("takes the stage's own throttle numbers", () => {
+  it("takes the throttle numbers it is given", () => {
     const { template: custom } = synthApiStack(NO_BUNDLING, { rateLimit: 50, burstLimit: 100 });
     custom.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
       Throttle: { RateLimit: 50, BurstLimit: 100 },
+    });
+  });
+
+  it("takes the stage's throttle from the context (apiThrottleRate, apiThrottleBurst)", () => {
+    const { template: custom } = synthApiStack({
+      ...NO_BUNDLING,
+      apiThrottleRate: "300",
+      apiThrottleBurst: "600",
+    });
+    custom.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
+      Throttle: { RateLimit: 300, BurstLimit: 600 },
     });
   });
 
@@ -299,9 +313,11 @@ describe("ApiRoutes refuses", () => {
     });
 
   it("a route whose handler module does not exist, naming it", () => {
-    expect(build([PLANNED_ROUTES[0]], { recommendations: PLANNED_HANDLERS.recommendations })).toThrow(
-      /handler "recommendations": module api\/recommendations-handler\.ts does not exist/,
-    );
+    // A module no one will write, so the test does not depend on which planned handlers exist yet.
+    const missing = { ...HANDLERS.health, entry: "api/no-such-handler.ts" };
+    expect(
+      build([{ method: "GET", path: "/v1/no-such-route", handler: "missing", auth: "api-key" }], { missing }),
+    ).toThrow(/handler "missing": module api\/no-such-handler\.ts does not exist/);
   });
 
   it("an invalid route table", () => {
@@ -314,9 +330,9 @@ describe("ApiRoutes refuses", () => {
         routeTable: { routes: ROUTES, handlers: HANDLERS },
         stageName: "test",
         functionEnvironment: { stageName: "test", version: "1" },
-        handlerOptions: { recommendations: { grant: () => {} } },
+        handlerOptions: { "no-such-handler": { grant: () => {} } },
       });
-    expect(withOptions).toThrow(/options for handlers no served route uses: recommendations/);
+    expect(withOptions).toThrow(/options for handlers no served route uses: no-such-handler/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_USAGE_PLAN_THROTTLE } from "../../functions/api/usage-plan-throttle.ts";
 import { readStageConfig } from "../../infra/config/stage-config.ts";
 
 function contextOf(values: Record<string, unknown>): { tryGetContext(key: string): unknown } {
@@ -25,6 +26,13 @@ describe("readStageConfig", () => {
       alarms: { iteratorAgeThresholdSeconds: 60, offsetLagThresholdRecords: 10_000 },
       eventBus: { kind: "kinesis", kafkaTopic: "flywheel-events", kafkaPartitions: 6 },
       network: { existingVpcId: undefined },
+      search: {
+        instanceType: "t3.medium.search",
+        instanceCount: 2,
+        volumeSizeGb: 20,
+        dedicatedMasterInstanceType: undefined,
+      },
+      api: { throttle: DEFAULT_USAGE_PLAN_THROTTLE },
     });
   });
 
@@ -114,6 +122,64 @@ describe("readStageConfig", () => {
     ];
     for (const [key, value] of refused)
       expect(() => readStageConfig(contextOf({ [key]: value })), key).toThrow(new RegExp(`context "${key}"`));
+  });
+
+  it("sizes the search domain for production in prod, small elsewhere", () => {
+    expect(readStageConfig(contextOf({ stage: "prod" })).search).toEqual({
+      instanceType: "r6g.large.search",
+      instanceCount: 2,
+      volumeSizeGb: 100,
+      dedicatedMasterInstanceType: "m6g.large.search",
+    });
+    expect(
+      readStageConfig(contextOf({ stage: "staging" })).search.dedicatedMasterInstanceType,
+    ).toBeUndefined();
+  });
+
+  it("reads the search domain's capacity and the API throttle from the command line", () => {
+    const config = readStageConfig(
+      contextOf({
+        stage: "prod",
+        searchInstanceType: "r7g.xlarge.search",
+        searchInstanceCount: "6",
+        searchVolumeGb: "500",
+        searchDedicatedMasters: "false",
+        apiThrottleRate: "250",
+        apiThrottleBurst: "500",
+      }),
+    );
+    expect(config.search).toEqual({
+      instanceType: "r7g.xlarge.search",
+      instanceCount: 6,
+      volumeSizeGb: 500,
+      dedicatedMasterInstanceType: undefined,
+    });
+    expect(config.api.throttle).toEqual({ rateLimit: 250, burstLimit: 500 });
+    // cdk.json gives typed JSON: a boolean, not a string.
+    const masters = readStageConfig(
+      contextOf({ searchDedicatedMasters: true, searchMasterInstanceType: "c6g.large.search" }),
+    );
+    expect(masters.search.dedicatedMasterInstanceType).toBe("c6g.large.search");
+  });
+
+  it("refuses an odd or out-of-range search capacity, a t2 node and out-of-range throttles, naming the key", () => {
+    const refused: Array<[string, string, RegExp?]> = [
+      ["searchInstanceCount", "3", /must be even/],
+      ["searchInstanceCount", "0"],
+      ["searchInstanceType", "t2.medium.search", /encryption at rest/],
+      ["searchInstanceType", "r6g.large"],
+      ["searchVolumeGb", "5"],
+      ["searchDedicatedMasters", "maybe"],
+      ["searchMasterInstanceType", "m6g.large"],
+      ["apiThrottleRate", "0"],
+      ["apiThrottleRate", "10001"],
+      ["apiThrottleBurst", "5001"],
+    ];
+    for (const [key, value, reason] of refused) {
+      const read = () => readStageConfig(contextOf({ [key]: value }));
+      expect(read, `${key}=${value}`).toThrow(new RegExp(`context "${key}"`));
+      if (reason !== undefined) expect(read, `${key}=${value}`).toThrow(reason);
+    }
   });
 
   it("refuses an iterator-age alarm that would fire only after records expire to the dead-letter queue", () => {

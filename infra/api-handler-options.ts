@@ -1,0 +1,94 @@
+import type { HandlerId, PlannedHandlerId, RouteTable } from "../functions/api/route-table.ts";
+import type { StageConfig } from "./config/stage-config.ts";
+import type { HandlerOptions } from "./constructs/api-routes.ts";
+import type { FlywheelFunction } from "./constructs/flywheel-function.ts";
+import type { DataStack } from "./stacks/data-stack.ts";
+import type { NetworkStack } from "./stacks/network-stack.ts";
+import type { SearchStack } from "./stacks/search-stack.ts";
+
+/** The stacks whose `grant*` helpers the API's handlers use. */
+export interface ApiHandlerGrantSources {
+  readonly stage: StageConfig;
+  readonly data: DataStack;
+  readonly network: NetworkStack;
+  /** The ingest stack: the stage's event bus (Kinesis, or the MSK topic). */
+  readonly ingest: { grantEventPublish(fn: FlywheelFunction): void };
+  readonly search: SearchStack;
+}
+
+/** Options keyed by handler id, served or planned: a misspelt id does not compile. */
+export type ApiHandlerOptions = Partial<Record<HandlerId | PlannedHandlerId, HandlerOptions>>;
+
+/**
+ * What each API handler needs from the other stacks: its VPC placement and its least-privilege grants. One
+ * place, so the handlers' access can be read (and reviewed) at a glance. `openapi` serves a static
+ * document and needs nothing; `health` likewise; the admin handlers (issue 6) bring their own.
+ */
+export function apiHandlerOptions(sources: ApiHandlerGrantSources): ApiHandlerOptions {
+  const { stage, data, network, ingest, search } = sources;
+  // The cache and the OpenSearch domain are reachable only from inside the VPC.
+  const inVpc = { network: network.functionPlacement };
+  const grantServing = (fn: FlywheelFunction): void => {
+    network.grantCacheAccess(fn);
+    search.grantVectorIndexRead(fn);
+    data.grantProfileRead(fn);
+    data.grantBatchRecommendationsRead(fn);
+    data.grantCatalogRead(fn);
+    data.grantInteractionsRead(fn);
+    data.grantModelRegistryRead(fn);
+    data.grantModelArtifactsRead(fn);
+    ingest.grantEventPublish(fn);
+  };
+  return {
+    // POST /v1/events publishes to the stage's event bus; Kafka clients must run in the cluster's VPC.
+    events: {
+      ...(stage.eventBus.kind === "msk" ? inVpc : {}),
+      grant: (fn) => ingest.grantEventPublish(fn),
+    },
+    // The three serving handlers build one set of adapters at cold start
+    // (functions/api/serving-dependencies-from-environment.ts) and fail fast on any missing variable, so
+    // they share one grant: the cascade's L1 cache and trending counters, the user's vector (profiles) and
+    // k-NN, the nightly lists, the catalog and recent interactions for the filters, the active model (the
+    // registry and models/*), and the stream for impressions (the stream handler then records the served
+    // list in the recommendation log, so the API never writes it). Read-only everywhere else.
+    recommendations: { ...inVpc, grant: grantServing },
+    "similar-items": { ...inVpc, grant: grantServing },
+    "popular-items": { ...inVpc, grant: grantServing },
+    // Upserts and hiding: a hidden item leaves the vector index at once. The VPC is for the domain; the
+    // handler uses no cache (functions/api/catalog-dependencies-from-environment.ts), so it gets none.
+    "catalog-items": {
+      ...inVpc,
+      grant: (fn) => {
+        search.grantVectorIndexWrite(fn);
+        data.grantCatalogReadWrite(fn);
+      },
+    },
+    // Attributes and erasure: profile, interactions, nightly list and cached recommendations.
+    users: {
+      ...inVpc,
+      grant: (fn) => {
+        network.grantCacheAccess(fn);
+        data.grantProfileReadWrite(fn);
+        data.grantInteractionsReadWrite(fn);
+        data.grantBatchRecommendationsReadWrite(fn);
+      },
+    },
+  };
+}
+
+/**
+ * The options of the handlers that `routeTable` serves. ApiRoutes refuses options for a handler no served
+ * route uses, and a handler waits in PLANNED_HANDLERS until its module exists; filtering here lets the app
+ * synthesize today and pick each handler's grants up the moment its routes move into ROUTES.
+ */
+export function servedHandlerOptions(
+  options: ApiHandlerOptions,
+  routeTable: RouteTable,
+): Record<string, HandlerOptions> {
+  const served = new Set(routeTable.routes.map((route) => route.handler));
+  const result: Record<string, HandlerOptions> = {};
+  for (const [handlerId, handlerOptions] of Object.entries(options)) {
+    if (handlerOptions !== undefined && served.has(handlerId)) result[handlerId] = handlerOptions;
+  }
+  return result;
+}

@@ -1,0 +1,331 @@
+import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  API_ROUTE_TABLE,
+  HANDLERS,
+  type HandlerDefinition,
+  PLANNED_HANDLERS,
+  PLANNED_ROUTES,
+  ROUTES,
+  type RouteDefinition,
+  type RouteTable,
+} from "../../functions/api/route-table.ts";
+import { apiHandlerOptions, servedHandlerOptions } from "../../infra/api-handler-options.ts";
+import {
+  ARTIFACT_BUCKET_DEFINITION,
+  EVENT_STREAM_DEFINITION,
+} from "../../infra/config/data-resource-definitions.ts";
+import { readStageConfig } from "../../infra/config/stage-config.ts";
+import { ApiRoutes } from "../../infra/constructs/api-routes.ts";
+import type { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
+import { DataStack } from "../../infra/stacks/data-stack.ts";
+import { IngestStack } from "../../infra/stacks/ingest-stack.ts";
+import { NetworkStack } from "../../infra/stacks/network-stack.ts";
+import {
+  SearchStack,
+  VECTOR_INDEX_READ_ACTIONS,
+  VECTOR_INDEX_WRITE_ACTIONS,
+} from "../../infra/stacks/search-stack.ts";
+import { TABLE_ACCESS_ACTIONS } from "../../layers/adapters/aws/dynamodb/table-access-actions.ts";
+import type { TableKey } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
+
+// The serving handlers' VPC placement and grants, as app.ts composes them (infra/api-handler-options.ts),
+// asserted on an API with every client route of the table: the planned handlers stand in with the health
+// module until theirs exist. No whole-template snapshot.
+
+const ENV = { account: "123456789012", region: "eu-west-1" };
+const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
+/** The handlers over functions/api/serving-dependencies-from-environment.ts, which share one grant. */
+const SERVING_HANDLERS = ["recommendations", "similar-items", "popular-items"] as const;
+
+/** Every client route, served or planned; the admin routes (issue 6) bring their own grants. */
+function clientRouteTable(): RouteTable {
+  const routes: readonly RouteDefinition[] = [...ROUTES, ...PLANNED_ROUTES].filter(
+    (route) => route.auth !== "admin",
+  );
+  const handlers: Record<string, HandlerDefinition> = {};
+  const definitions: Record<string, HandlerDefinition> = { ...PLANNED_HANDLERS, ...HANDLERS };
+  for (const handlerId of new Set(routes.map((route) => route.handler))) {
+    const definition = definitions[handlerId];
+    if (definition === undefined) throw new Error(`no handler ${handlerId}`);
+    handlers[handlerId] = { ...definition, entry: HANDLERS.health.entry };
+  }
+  return { routes, handlers };
+}
+
+function synth(context: Record<string, unknown> = {}) {
+  const app = new App({ context: { ...NO_BUNDLING, ...context } });
+  const stage = readStageConfig(app.node);
+  const functionEnvironment = { stageName: stage.stageName, version: "1.2.3" };
+  const data = new DataStack(app, "Data", { env: ENV, stage });
+  const network = new NetworkStack(app, "Network", { env: ENV, stage, encryptionKey: data.encryptionKey });
+  const ingest = new IngestStack(app, "Ingest", { env: ENV, stage, data, network, functionEnvironment });
+  const search = new SearchStack(app, "Search", {
+    env: ENV,
+    stage,
+    network,
+    encryptionKey: data.encryptionKey,
+  });
+  const apiStack = new Stack(app, "Api", { env: ENV });
+  const routeTable = clientRouteTable();
+  const api = new ApiRoutes(apiStack, "Api", {
+    routeTable,
+    stageName: stage.stageName,
+    functionEnvironment,
+    handlerOptions: servedHandlerOptions(
+      apiHandlerOptions({ stage, data, network, ingest, search }),
+      routeTable,
+    ),
+  });
+  const functionOf = (handlerId: string): FlywheelFunction => {
+    const fn = api.functions.get(handlerId);
+    if (fn === undefined) throw new Error(`no function for ${handlerId}`);
+    return fn;
+  };
+  return { data, network, search, apiStack, functionOf, template: Template.fromStack(apiStack) };
+}
+
+function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+const StatementSchema = z.looseObject({
+  Effect: z.string(),
+  Action: z.union([z.string(), z.array(z.string())]),
+  Resource: z.unknown(),
+});
+type Statement = z.infer<typeof StatementSchema>;
+const PolicySchema = z.object({
+  Properties: z.looseObject({
+    PolicyDocument: z.object({ Statement: z.array(StatementSchema) }),
+    Roles: z.array(z.object({ Ref: z.string() })),
+  }),
+});
+const FunctionSchema = z.object({
+  Properties: z.looseObject({
+    Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }),
+    VpcConfig: z.unknown().optional(),
+  }),
+});
+
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+describe("API handler options (every client route served)", () => {
+  const { data, network, search, apiStack, functionOf, template } = synth();
+
+  /** An ingress rule on `target` (another stack's group) from the function's own security group. */
+  function expectIngress(
+    fn: FlywheelFunction,
+    target: { node: { defaultChild?: unknown } },
+    stack: Stack,
+    port: number,
+  ) {
+    const [source] = fn.function.connections.securityGroups;
+    if (source === undefined) throw new Error(`${fn.node.path} has no security group`);
+    template.hasResourceProperties("AWS::EC2::SecurityGroupIngress", {
+      GroupId: { "Fn::ImportValue": Match.stringLikeRegexp(logicalIdOf(stack, target)) },
+      SourceSecurityGroupId: { "Fn::GetAtt": [logicalIdOf(apiStack, source), "GroupId"] },
+      FromPort: port,
+    });
+  }
+
+  function statementsOf(fn: FlywheelFunction): Statement[] {
+    const role = fn.function.role;
+    if (role === undefined) throw new Error("the function has no role");
+    const roleId = logicalIdOf(apiStack, role);
+    return Object.values(template.findResources("AWS::IAM::Policy"))
+      .map((policy) => PolicySchema.parse(policy).Properties)
+      .filter((properties) => properties.Roles.some((ref) => ref.Ref === roleId))
+      .flatMap((properties) => properties.PolicyDocument.Statement);
+  }
+
+  function functionProperties(fn: FlywheelFunction) {
+    const resource = template.toJSON().Resources?.[logicalIdOf(apiStack, fn.function)];
+    return FunctionSchema.parse(resource).Properties;
+  }
+
+  /** DynamoDB actions per table key, found by the table's logical id in the statement's resources. */
+  function dynamoActionsOf(fn: FlywheelFunction): Partial<Record<TableKey, string[]>> {
+    const byTable: Partial<Record<TableKey, string[]>> = {};
+    for (const statement of statementsOf(fn)) {
+      const actions = actionsOf(statement).filter((action) => action.startsWith("dynamodb:"));
+      if (actions.length === 0) continue;
+      const resource = JSON.stringify(statement.Resource);
+      const key = (Object.keys(data.tables) as TableKey[]).find((tableKey) =>
+        resource.includes(logicalIdOf(data, data.tables[tableKey].table)),
+      );
+      if (key === undefined) throw new Error(`DynamoDB actions on an unknown resource: ${resource}`);
+      byTable[key] = [...(byTable[key] ?? []), ...actions].sort();
+    }
+    return byTable;
+  }
+
+  const prefixed = (fn: FlywheelFunction, prefix: string) =>
+    statementsOf(fn)
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith(prefix))
+      .sort();
+  const sorted = (actions: readonly string[]) => [...actions].sort();
+
+  it("places every data-serving handler in the VPC, and leaves the static ones out", () => {
+    for (const id of ["recommendations", "similar-items", "popular-items", "catalog-items", "users"]) {
+      expect(functionProperties(functionOf(id)).VpcConfig, id).toBeDefined();
+    }
+    for (const id of ["openapi", "health", "events"]) {
+      expect(functionProperties(functionOf(id)).VpcConfig, id).toBeUndefined();
+    }
+  });
+
+  it("gives every data-serving handler the cache: its TLS URL, and ingress from its security group", () => {
+    for (const id of ["recommendations", "similar-items", "popular-items", "users"]) {
+      const fn = functionOf(id);
+      expect(functionProperties(fn).Environment.Variables, id).toMatchObject({
+        FLYWHEEL_REDIS_URL: expect.anything(),
+        FLYWHEEL_REDIS_CLUSTER: "true",
+      });
+      expectIngress(fn, network.cacheSecurityGroup, network, 6379);
+    }
+    // The catalog handler reads no cache variable: it gets none, and no way in.
+    expect(functionProperties(functionOf("catalog-items")).Environment.Variables).not.toHaveProperty(
+      "FLYWHEEL_REDIS_URL",
+    );
+  });
+
+  it("grants the vector index: read to the serving handlers, write to the catalog, none elsewhere", () => {
+    for (const id of SERVING_HANDLERS) {
+      expect(prefixed(functionOf(id), "es:"), id).toEqual(sorted(VECTOR_INDEX_READ_ACTIONS));
+    }
+    expect(prefixed(functionOf("catalog-items"), "es:")).toEqual(sorted(VECTOR_INDEX_WRITE_ACTIONS));
+    for (const id of ["users", "openapi", "health", "events"]) {
+      expect(prefixed(functionOf(id), "es:"), id).toEqual([]);
+      expect(functionProperties(functionOf(id)).Environment.Variables, id).not.toHaveProperty(
+        "FLYWHEEL_OPENSEARCH_ENDPOINT",
+      );
+    }
+    for (const id of [...SERVING_HANDLERS, "catalog-items"]) {
+      expect(functionProperties(functionOf(id)).Environment.Variables, id).toMatchObject({
+        FLYWHEEL_OPENSEARCH_ENDPOINT: expect.anything(),
+        FLYWHEEL_OPENSEARCH_AUTH: "sigv4",
+      });
+      expectIngress(functionOf(id), search.domainSecurityGroup, search, 443);
+    }
+  });
+
+  it("grants each handler exactly its tables' actions", () => {
+    const read = (key: TableKey) => sorted(TABLE_ACCESS_ACTIONS[key].read);
+    const readWrite = (key: TableKey) => sorted(TABLE_ACCESS_ACTIONS[key]["read-write"]);
+    // The serving handlers read; the recommendation log is written by the stream handler from impressions.
+    for (const id of SERVING_HANDLERS) {
+      expect(dynamoActionsOf(functionOf(id)), id).toEqual({
+        profiles: read("profiles"),
+        batchRecommendations: read("batchRecommendations"),
+        catalog: read("catalog"),
+        interactions: read("interactions"),
+        modelRegistry: read("modelRegistry"),
+      });
+    }
+    expect(dynamoActionsOf(functionOf("catalog-items"))).toEqual({ catalog: readWrite("catalog") });
+    expect(dynamoActionsOf(functionOf("users"))).toEqual({
+      profiles: readWrite("profiles"),
+      interactions: readWrite("interactions"),
+      batchRecommendations: readWrite("batchRecommendations"),
+    });
+    for (const id of ["openapi", "health", "events"]) expect(dynamoActionsOf(functionOf(id)), id).toEqual({});
+  });
+
+  it("lets the model readers get objects under models/ only, with exact S3 actions", () => {
+    const bucketId = logicalIdOf(data, data.artifactBucket);
+    for (const id of SERVING_HANDLERS) {
+      const s3 = statementsOf(functionOf(id)).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith("s3:")),
+      );
+      expect(s3, id).toHaveLength(1);
+      expect(sorted(actionsOf(s3[0] as Statement))).toEqual(["s3:GetObject", "s3:ListBucket"]);
+      const resources = JSON.stringify(s3[0]?.Resource);
+      expect(resources).toContain(bucketId);
+      expect(resources.match(/"\/[^"]*\*"/g)).toEqual([`"/${ARTIFACT_BUCKET_DEFINITION.modelsPrefix}*"`]);
+    }
+    for (const id of ["catalog-items", "users", "openapi", "health", "events"]) {
+      expect(prefixed(functionOf(id), "s3:"), id).toEqual([]);
+    }
+  });
+
+  it("lets the serving handlers publish impressions to the stage's event bus", () => {
+    for (const id of SERVING_HANDLERS) {
+      expect(prefixed(functionOf(id), "kinesis:"), id).toEqual(
+        expect.arrayContaining(["kinesis:PutRecord", "kinesis:PutRecords"]),
+      );
+      expect(functionProperties(functionOf(id)).Environment.Variables, id).toHaveProperty(
+        EVENT_STREAM_DEFINITION.streamNameEnvironmentVariable,
+      );
+    }
+    for (const id of ["catalog-items", "users", "openapi"]) {
+      expect(prefixed(functionOf(id), "kinesis:"), id).toEqual([]);
+    }
+  });
+
+  it("grants no service-wide wildcard, and no wildcard action on tables, bucket or domain", () => {
+    for (const id of [
+      "recommendations",
+      "similar-items",
+      "popular-items",
+      "catalog-items",
+      "users",
+      "openapi",
+    ]) {
+      const actions = statementsOf(functionOf(id)).flatMap(actionsOf);
+      expect(
+        actions.filter((action) => action === "*" || action.endsWith(":*")),
+        id,
+      ).toEqual([]);
+      expect(
+        actions.filter((action) => /^(dynamodb|s3|es):.*\*/.test(action)),
+        id,
+      ).toEqual([]);
+    }
+  });
+
+  it("sets every variable the serving handlers' shared adapters read at cold start", () => {
+    for (const id of SERVING_HANDLERS) {
+      const variables = functionProperties(functionOf(id)).Environment.Variables;
+      for (const name of [
+        "FLYWHEEL_PROFILES_TABLE",
+        "FLYWHEEL_BATCH_RECOMMENDATIONS_TABLE",
+        "FLYWHEEL_CATALOG_TABLE",
+        "FLYWHEEL_INTERACTIONS_TABLE",
+        "FLYWHEEL_MODEL_REGISTRY_TABLE",
+        ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable,
+        EVENT_STREAM_DEFINITION.streamNameEnvironmentVariable,
+        "FLYWHEEL_REDIS_URL",
+        "FLYWHEEL_OPENSEARCH_ENDPOINT",
+      ]) {
+        expect(variables, `${id} ${name}`).toHaveProperty(name);
+      }
+      expect(variables, id).not.toHaveProperty("FLYWHEEL_RECOMMENDATION_LOG_TABLE");
+    }
+  });
+});
+
+describe("servedHandlerOptions", () => {
+  it("keeps only the handlers a served route uses, so planned handlers wait for their routes", () => {
+    const options = { events: {}, recommendations: {}, users: {} };
+    const served = new Set(API_ROUTE_TABLE.routes.map((route) => route.handler));
+    const kept = Object.keys(servedHandlerOptions(options, API_ROUTE_TABLE));
+    expect(kept).toEqual(Object.keys(options).filter((id) => served.has(id)));
+    const everything = clientRouteTable();
+    expect(Object.keys(servedHandlerOptions(options, everything)).sort()).toEqual(
+      ["events", "recommendations", "users"].sort(),
+    );
+  });
+});
+
+describe("API handler options with the MSK event bus", () => {
+  it("puts the events handler in the VPC as well (Kafka clients run in the cluster's VPC)", () => {
+    const { functionOf, template, apiStack } = synth({ eventBus: "msk" });
+    const events = template.toJSON().Resources?.[logicalIdOf(apiStack, functionOf("events").function)];
+    expect(FunctionSchema.parse(events).Properties.VpcConfig).toBeDefined();
+  });
+});
