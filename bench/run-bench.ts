@@ -2,13 +2,15 @@
 // line per figure. Suites: als (trainer speed vs implicit, fold-in), quality (MovieLens figures),
 // generator (10M rows to disk and back), adapters (hot-path latency per adapter, harness start),
 // opensearch (k-NN on a real node at 100K x 64, against the embedded index), streaming (freshness of the
-// stream path through the local event-source mapping; stream handler throughput and what bounds it).
+// stream path through the local event-source mapping; stream handler throughput and what bounds it), serving
+// (in-process latency of the recommendation handler per cascade tier at 100K items x 64 factors).
 import { runAdaptersBench } from "./adapters-bench.ts";
 import { runAlsBench } from "./als-bench.ts";
 import { printFigure } from "./bench-figure.ts";
 import { runGeneratorBench } from "./generator-bench.ts";
 import { runOpenSearchBench } from "./opensearch-bench.ts";
 import { runQualityBench } from "./quality-bench.ts";
+import { runServingBench } from "./serving-bench.ts";
 import { runStreamingBench } from "./streaming-bench.ts";
 
 const SUITES: Record<string, () => Promise<void>> = {
@@ -19,6 +21,7 @@ const SUITES: Record<string, () => Promise<void>> = {
     for (const figure of await runOpenSearchBench()) printFigure(figure);
   },
   streaming: () => runStreamingBench(printFigure),
+  serving: () => runServingBench(printFigure),
   generator: async () => {
     for (const figure of await runGeneratorBench()) printFigure(figure);
   },

@@ -56,36 +56,6 @@ export const HANDLERS = {
     timeoutSeconds: 10,
     memorySizeMb: 512,
   },
-} as const satisfies Record<string, HandlerDefinition>;
-
-export type HandlerId = keyof typeof HANDLERS;
-
-/** Routes that are served: by API Gateway in AWS and by the local front. */
-export const ROUTES = [
-  { method: "GET", path: "/v1/health", handler: "health", auth: "api-key" },
-  { method: "POST", path: "/v1/events", handler: "events", auth: "api-key" },
-] as const satisfies readonly RouteDefinition<HandlerId>[];
-
-/** Handlers that issues 5 and 6 will add; their modules do not exist yet. */
-export const PLANNED_HANDLERS = {
-  recommendations: {
-    entry: "api/recommendations-handler.ts",
-    description: "GET /v1/users/{userId}/recommendations: the serving cascade",
-    timeoutSeconds: 10,
-    memorySizeMb: 1024,
-  },
-  "similar-items": {
-    entry: "api/similar-items-handler.ts",
-    description: "GET /v1/items/{itemId}/similar: item-to-item k-NN",
-    timeoutSeconds: 10,
-    memorySizeMb: 1024,
-  },
-  "popular-items": {
-    entry: "api/popular-items-handler.ts",
-    description: "GET /v1/popular: trending and popular items",
-    timeoutSeconds: 10,
-    memorySizeMb: 512,
-  },
   "catalog-items": {
     entry: "api/catalog-items-handler.ts",
     description: "PUT/POST/DELETE /v1/items: catalog upserts and hiding",
@@ -104,7 +74,51 @@ export const PLANNED_HANDLERS = {
     timeoutSeconds: 3,
     memorySizeMb: 256,
   },
+  recommendations: {
+    entry: "api/recommendations-handler.ts",
+    description: "GET /v1/users/{userId}/recommendations: the serving cascade",
+    timeoutSeconds: 10,
+    memorySizeMb: 1024,
+  },
+  "similar-items": {
+    entry: "api/similar-items-handler.ts",
+    description: "GET /v1/items/{itemId}/similar: item-to-item k-NN",
+    timeoutSeconds: 10,
+    memorySizeMb: 1024,
+  },
+  "popular-items": {
+    entry: "api/popular-items-handler.ts",
+    description: "GET /v1/popular: trending and popular items",
+    timeoutSeconds: 10,
+    memorySizeMb: 512,
+  },
+} as const satisfies Record<string, HandlerDefinition>;
 
+export type HandlerId = keyof typeof HANDLERS;
+
+/** Routes that are served: by API Gateway in AWS and by the local front. */
+export const ROUTES = [
+  { method: "GET", path: "/v1/health", handler: "health", auth: "api-key" },
+  { method: "POST", path: "/v1/events", handler: "events", auth: "api-key" },
+  // Catalog and user writes come from the client's own backend, which holds an API key like any client.
+  { method: "PUT", path: "/v1/items/{itemId}", handler: "catalog-items", auth: "api-key" },
+  { method: "POST", path: "/v1/items", handler: "catalog-items", auth: "api-key" },
+  { method: "DELETE", path: "/v1/items/{itemId}", handler: "catalog-items", auth: "api-key" },
+  { method: "PUT", path: "/v1/users/{userId}", handler: "users", auth: "api-key" },
+  { method: "DELETE", path: "/v1/users/{userId}", handler: "users", auth: "api-key" },
+  { method: "GET", path: "/v1/openapi.json", handler: "openapi", auth: "api-key" },
+  {
+    method: "GET",
+    path: "/v1/users/{userId}/recommendations",
+    handler: "recommendations",
+    auth: "api-key",
+  },
+  { method: "GET", path: "/v1/items/{itemId}/similar", handler: "similar-items", auth: "api-key" },
+  { method: "GET", path: "/v1/popular", handler: "popular-items", auth: "api-key" },
+] as const satisfies readonly RouteDefinition<HandlerId>[];
+
+/** Handlers that issues 5 and 6 will add; their modules do not exist yet. */
+export const PLANNED_HANDLERS = {
   "admin-training-runs": {
     entry: "api/admin-training-runs-handler.ts",
     description: "POST/GET /v1/admin/training-runs: start and inspect nightly pipeline runs",
@@ -126,21 +140,6 @@ export type PlannedHandlerId = keyof typeof PLANNED_HANDLERS;
  * built yet. Neither the front nor CDK serves them.
  */
 export const PLANNED_ROUTES = [
-  {
-    method: "GET",
-    path: "/v1/users/{userId}/recommendations",
-    handler: "recommendations",
-    auth: "api-key",
-  },
-  { method: "GET", path: "/v1/items/{itemId}/similar", handler: "similar-items", auth: "api-key" },
-  { method: "GET", path: "/v1/popular", handler: "popular-items", auth: "api-key" },
-  // Catalog and user writes come from the client's own backend, which holds an API key like any client.
-  { method: "PUT", path: "/v1/items/{itemId}", handler: "catalog-items", auth: "api-key" },
-  { method: "POST", path: "/v1/items", handler: "catalog-items", auth: "api-key" },
-  { method: "DELETE", path: "/v1/items/{itemId}", handler: "catalog-items", auth: "api-key" },
-  { method: "PUT", path: "/v1/users/{userId}", handler: "users", auth: "api-key" },
-  { method: "DELETE", path: "/v1/users/{userId}", handler: "users", auth: "api-key" },
-  { method: "GET", path: "/v1/openapi.json", handler: "openapi", auth: "api-key" },
   { method: "POST", path: "/v1/admin/training-runs", handler: "admin-training-runs", auth: "admin" },
   {
     method: "GET",

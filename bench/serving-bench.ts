@@ -1,0 +1,102 @@
+// `npm run bench -- serving`: in-process latency of GET /v1/users/{id}/recommendations per cascade tier, on the
+// embedded adapters at 100K items × 64 factors and 50K users: cache hit, realtime (profile vector → embedded
+// k-NN → filters → diversity), batch (nightly list), popular (trending). The handler is called as Lambda would
+// call it (an API Gateway proxy event through the middy stack), one request at a time.
+import { createRecommendationsHandler } from "../functions/api/create-serving-handlers.ts";
+import { createManualClock } from "../test/contract/manual-clock.ts";
+import { embeddedServing } from "../test/support/serving-fixture.ts";
+import { foldInModelOf, smallFactorModel } from "../test/support/streaming-fixture.ts";
+import { apiGatewayEvent, lambdaContext } from "../test/unit/functions/api-gateway-event.ts";
+import { type BenchFigure, round } from "./bench-figure.ts";
+
+const ITEMS = 100_000;
+const FACTORS = 64;
+const USERS = 50_000;
+const REQUESTS_PER_TIER = 2_000;
+
+type Tier = "cache" | "realtime" | "batch" | "popular";
+
+export async function runServingBench(print: (figure: BenchFigure) => void): Promise<void> {
+  const clock = createManualClock(Date.now());
+  const world = embeddedServing(clock);
+  const model = foldInModelOf(
+    smallFactorModel({ items: ITEMS, factors: FACTORS, seed: 9, version: "bench-serve" }),
+  );
+  await world.activate(model);
+  await world.catalogModelItems(model);
+  // A fifth of users have a realtime vector, a fifth only a nightly list, the rest neither (cold).
+  const userVector = (u: number) => {
+    const row = (u * 7919) % ITEMS;
+    return model.itemFactors.slice(row * FACTORS, (row + 1) * FACTORS);
+  };
+  for (let u = 0; u < USERS; u++) {
+    if (u % 5 === 0) await world.putProfile(`u${u}`, userVector(u), model.version);
+    else if (u % 5 === 1)
+      await world.putBatch(
+        `u${u}`,
+        model.version,
+        Array.from({ length: 50 }, (_, k) => ({
+          itemId: `item-${(u * 31 + k * 977) % ITEMS}`,
+          score: 1 - k / 50,
+        })),
+      );
+  }
+  for (let i = 0; i < 2_000; i++) await world.trend(`item-${(i * 104_729) % ITEMS}`, 1 + (i % 17));
+
+  const handler = createRecommendationsHandler(world.deps);
+  const call = async (userId: string) => {
+    const started = performance.now();
+    const response = await handler(
+      {
+        ...apiGatewayEvent({ path: `/v1/users/${userId}/recommendations` }),
+        pathParameters: { userId },
+        queryStringParameters: { limit: "10" },
+      },
+      lambdaContext(),
+    );
+    const ms = performance.now() - started;
+    if (response.statusCode !== 200) throw new Error(`answered ${response.statusCode}: ${response.body}`);
+    return { ms, source: (JSON.parse(response.body) as { source: Tier }).source };
+  };
+  const usersOf: Record<Tier, (i: number) => string> = {
+    realtime: (i) => `u${(i * 5) % USERS}`,
+    cache: (i) => `u${(i * 5) % USERS}`,
+    batch: (i) => `u${(i * 5 + 1) % USERS}`,
+    popular: (i) => `u${(i * 5 + 2) % USERS}`,
+  };
+  // Realtime first (it fills the cache the cache tier then hits).
+  for (const tier of ["realtime", "cache", "batch", "popular"] as const) {
+    for (let i = 0; i < 100; i++) await call(usersOf[tier](REQUESTS_PER_TIER + i)); // warm-up, other users
+    const samples: number[] = [];
+    for (let i = 0; i < REQUESTS_PER_TIER; i++) {
+      const { ms, source } = await call(usersOf[tier](i));
+      if (source !== tier) throw new Error(`expected the ${tier} tier, got ${source}`);
+      samples.push(ms);
+    }
+    samples.sort((a, b) => a - b);
+    const at = (q: number) =>
+      samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] ?? Number.NaN;
+    const context = {
+      tier,
+      requests: REQUESTS_PER_TIER,
+      items: ITEMS,
+      factors: FACTORS,
+      users: USERS,
+      adapters: "embedded",
+    };
+    print({
+      bench: "serving",
+      metric: "handler_latency_p50",
+      value: round(at(0.5), 3),
+      unit: "ms",
+      ...context,
+    });
+    print({
+      bench: "serving",
+      metric: "handler_latency_p99",
+      value: round(at(0.99), 3),
+      unit: "ms",
+      ...context,
+    });
+  }
+}
