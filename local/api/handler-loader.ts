@@ -27,6 +27,7 @@ export class HandlerLoadError extends Error {
 export async function loadHandlers(
   table: RouteTable,
   functionsDirectory: string,
+  provided: Readonly<Record<string, LambdaHandler>> = {},
 ): Promise<ReadonlyMap<string, LoadedHandler>> {
   const used = [...new Set(table.routes.map((route) => route.handler))];
   const problems: string[] = [];
@@ -36,6 +37,17 @@ export async function loadHandlers(
     const definition = table.handlers[id];
     if (definition === undefined) {
       problems.push(`handler "${id}" is not in the handler map`);
+      continue;
+    }
+    const given = provided[id];
+    if (given !== undefined) {
+      // Composed by the caller over in-process adapters: the module's environment-built handler is not loaded.
+      loaded.set(id, {
+        id,
+        definition,
+        modulePath: resolve(functionsDirectory, definition.entry),
+        handler: given,
+      });
       continue;
     }
     const modulePath = resolve(functionsDirectory, definition.entry);

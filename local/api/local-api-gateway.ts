@@ -21,7 +21,7 @@ import {
   requestTooLarge,
   tooManyRequests,
 } from "./gateway-responses.ts";
-import { type LoadedHandler, loadHandlers } from "./handler-loader.ts";
+import { type LambdaHandler, type LoadedHandler, loadHandlers } from "./handler-loader.ts";
 import { createLambdaContext } from "./lambda-context.ts";
 import { buildProxyEvent, type CallerIdentity, newExtendedRequestId } from "./proxy-event.ts";
 import { convertProxyResult, type HttpReply } from "./proxy-result.ts";
@@ -66,6 +66,11 @@ export interface LocalApiGatewayOptions {
    * AWS_REGION: the table names, endpoints and the like that the CDK stack would give the functions.
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Handlers composed by the caller, by handler id (the embedded runtime builds them over in-process
+   * adapters with the same factories the entry modules use). Their modules are not loaded. @default none
+   */
+  readonly handlers?: Readonly<Record<string, LambdaHandler>>;
   /** API Gateway's integration timeout. @default 29,000 ms */
   readonly integrationTimeoutMs?: number;
   /** Epoch milliseconds for the token buckets and the SigV4 clock window. @default Date.now */
@@ -136,7 +141,11 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     AWS_REGION: region,
     ...options.environment,
   });
-  const handlers = await loadHandlers(table, options.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY);
+  const handlers = await loadHandlers(
+    table,
+    options.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY,
+    options.handlers,
+  );
 
   const matcher = new RouteMatcher(table.routes);
   const keysByValue = new Map(apiKeys.map((key) => [key.value, key]));

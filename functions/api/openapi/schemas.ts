@@ -29,22 +29,41 @@ export const UserPathSchema = z.object({ userId: ResourceIdSchema });
 export const ItemPathSchema = z.object({ itemId: ResourceIdSchema });
 export const TrainingRunPathSchema = z.object({ runId: ResourceIdSchema });
 
-// --- Query parameters. API Gateway hands them over as strings; numbers are coerced, then checked.
+// --- Query parameters. API Gateway hands them over as strings; numbers are parsed, then checked.
+
+/** A number as JSON writes it, the form the document's `type: integer` stands for in a query string. */
+const DECIMAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A whole number from a query string. Not z.coerce.number(): Number() also reads `0x10`, `0b101` and
+ * padded text such as ` 5`, which the document does not allow; those stay strings and are refused.
+ */
+function queryInteger(bounds: { readonly min: number; readonly max: number; readonly default: number }) {
+  return z.preprocess(
+    (value) => (typeof value === "string" && DECIMAL_NUMBER.test(value) ? Number(value) : value),
+    z
+      .number({
+        error: (issue) => (typeof issue.input === "string" ? "must be a decimal number" : undefined),
+      })
+      .int()
+      .min(bounds.min)
+      .max(bounds.max)
+      .default(bounds.default),
+  );
+}
 
 /** Items in one list answer: 10 unless asked, at most RECOMMENDATION_LIMITS.maxLimit. */
 export const DEFAULT_LIST_LIMIT = 10;
 /** Popular items are counted over this window, in hours: one hour to the week the counters keep. */
 export const POPULAR_WINDOW_HOURS = { defaultHours: 24, maxHours: 7 * 24 } as const;
 
-const LimitSchema = z.coerce
-  .number()
-  .int()
-  .min(RECOMMENDATION_LIMITS.minLimit)
-  .max(RECOMMENDATION_LIMITS.maxLimit)
-  .default(DEFAULT_LIST_LIMIT)
-  .meta({
-    description: `How many items to return, ${RECOMMENDATION_LIMITS.minLimit}–${RECOMMENDATION_LIMITS.maxLimit}.`,
-  });
+const LimitSchema = queryInteger({
+  min: RECOMMENDATION_LIMITS.minLimit,
+  max: RECOMMENDATION_LIMITS.maxLimit,
+  default: DEFAULT_LIST_LIMIT,
+}).meta({
+  description: `How many items to return, ${RECOMMENDATION_LIMITS.minLimit}–${RECOMMENDATION_LIMITS.maxLimit}.`,
+});
 
 const ID_CHARACTERS = String.raw`[\p{L}\p{N}._:@+=~-]{1,${EVENT_LIMITS.maxIdLength}}`;
 const ExcludeSchema = z
@@ -77,13 +96,11 @@ export const SimilarItemsQuerySchema = z.strictObject({ limit: LimitSchema });
 export const PopularItemsQuerySchema = z.strictObject({
   limit: LimitSchema,
   category: IdSchema.optional().meta({ description: "Only items in this category." }),
-  window: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(POPULAR_WINDOW_HOURS.maxHours)
-    .default(POPULAR_WINDOW_HOURS.defaultHours)
-    .meta({ description: `The counting window in hours, 1–${POPULAR_WINDOW_HOURS.maxHours}.` }),
+  window: queryInteger({
+    min: 1,
+    max: POPULAR_WINDOW_HOURS.maxHours,
+    default: POPULAR_WINDOW_HOURS.defaultHours,
+  }).meta({ description: `The counting window in hours, 1–${POPULAR_WINDOW_HOURS.maxHours}.` }),
 });
 
 // --- Errors.
