@@ -121,7 +121,10 @@ async function measureOverHttp(
   print: (figure: BenchFigure) => void,
 ): Promise<void> {
   const api = await startLocalApiGateway({
-    routeTable: { routes: ROUTES.filter((route) => route.handler === "recommendations"), handlers: HANDLERS },
+    routeTable: {
+      routes: ROUTES.filter((route) => route.handler === "recommendations"),
+      handlers: { recommendations: HANDLERS.recommendations },
+    },
     handlers: { recommendations: handler as never },
     log: () => {},
   });

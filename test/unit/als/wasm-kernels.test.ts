@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SolverScratch, solveRowsConjugateGradient } from "../../../layers/domain/als/least-squares-step.ts";
-import { compileKernels, WASM_PATH } from "../../../layers/domain/als/wasm/compile-kernels.ts";
+import { compileKernel, KERNEL_SOURCES } from "../../../layers/domain/als/wasm/compile-kernels.ts";
 import {
   alsKernelModule,
   instantiateKernels,
@@ -11,12 +12,18 @@ import { gramMatrix, withRidge } from "../../../layers/domain/linalg/gram-matrix
 import { SeededRandom } from "../../../layers/domain/random/seeded-random.ts";
 import { randomInteractionMatrix } from "../../support/random-matrix.ts";
 
-describe("WebAssembly ALS kernels", () => {
-  it("the committed binary is exactly what the WAT source compiles to", async () => {
-    const committed = new Uint8Array(await readFile(WASM_PATH));
-    expect(Buffer.from(await compileKernels()).equals(Buffer.from(committed))).toBe(true);
-  });
+describe("committed WebAssembly binaries", () => {
+  // Every kernel that `npm run build:wasm` compiles: the ALS kernels and the vector index's scan.
+  it.each(KERNEL_SOURCES.map((kernel) => [basename(kernel.wasmPath), kernel] as const))(
+    "%s is exactly what its WAT source compiles to",
+    async (_name, kernel) => {
+      const committed = new Uint8Array(await readFile(kernel.wasmPath));
+      expect(Buffer.from(await compileKernel(kernel)).equals(Buffer.from(committed))).toBe(true);
+    },
+  );
+});
 
+describe("WebAssembly ALS kernels", () => {
   // Factor counts that exercise the 16-wide loop, the 4-wide loop and the scalar tail.
   it.each([16, 7, 13, 64])("cgRows matches the JavaScript reference step (f = %i)", (f) => {
     const matrix = randomInteractionMatrix({ users: 40, items: 30, perUser: 5, seed: f, negativeShare: 0.1 });

@@ -9,6 +9,8 @@ declare namespace WebAssembly {
   class Memory {
     constructor(descriptor: MemoryDescriptor);
     readonly buffer: ArrayBuffer | SharedArrayBuffer;
+    /** Adds pages and returns the old page count; a non-shared memory's old buffer is detached. */
+    grow(deltaPages: number): number;
   }
   class Module {
     constructor(bytes: BufferSource);
