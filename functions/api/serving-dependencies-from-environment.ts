@@ -20,6 +20,7 @@ import { createSageMakerRuntimeClient } from "../../layers/adapters/aws/sagemake
 import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
 import { impressionEventOf } from "../../layers/domain/events/impression-event.ts";
 import { type ServingDependencies, servingConfig } from "../../layers/domain/serving/serving-dependencies.ts";
+import { TrendingSnapshots } from "../../layers/domain/serving/trending-snapshots.ts";
 import { ActiveModelCache } from "../../layers/domain/streaming/active-model.ts";
 import { systemClock } from "../../layers/ports/clock.ts";
 import type { EventBus } from "../../layers/ports/event-bus.ts";
