@@ -2,14 +2,7 @@ import { RedisCache } from "../../layers/adapters/aws/redis/redis-cache.ts";
 import { readRedisConfig } from "../../layers/adapters/aws/redis/redis-config.ts";
 import { sharedRedisConnection } from "../../layers/adapters/aws/redis/redis-connection.ts";
 import type { Cache, CacheKey } from "../../layers/ports/cache.ts";
-
-/**
- * Namespaces every Redis key. The same variable and default as the stream handler's
- * (functions/stream/streaming-dependencies.ts), so the API reads and erases the very keys the stream
- * writes; a unit test holds the two together.
- */
-export const REDIS_KEY_PREFIX_VARIABLE = "FLYWHEEL_REDIS_KEY_PREFIX";
-const DEFAULT_REDIS_KEY_PREFIX = "flywheel";
+import { redisKeyPrefix } from "../commons/redis-key-prefix.ts";
 
 /**
  * The L1 recommendation cache (Redis/Valkey) from the environment: FLYWHEEL_REDIS_URL and the other
@@ -20,7 +13,7 @@ const DEFAULT_REDIS_KEY_PREFIX = "flywheel";
  */
 export function recommendationCacheFromEnvironment(env: NodeJS.ProcessEnv = process.env): Cache {
   readRedisConfig(env);
-  const keyPrefix = `${env[REDIS_KEY_PREFIX_VARIABLE] || DEFAULT_REDIS_KEY_PREFIX}:rec`;
+  const keyPrefix = redisKeyPrefix("rec", env);
   let cache: RedisCache | undefined;
   const connected = (): RedisCache => {
     cache ??= new RedisCache({ connection: sharedRedisConnection(), keyPrefix });

@@ -26,10 +26,8 @@ import { systemClock } from "../../layers/ports/clock.ts";
 import type { EventBus } from "../../layers/ports/event-bus.ts";
 import type { ServedRecommendation } from "../../layers/ports/recommendation-log.ts";
 import { eventBusFromEnvironment } from "../commons/event-bus-from-environment.ts";
-import {
-  REDIS_KEY_PREFIX_VARIABLE,
-  recommendationCacheFromEnvironment,
-} from "./recommendation-cache-from-environment.ts";
+import { redisKeyPrefix } from "../commons/redis-key-prefix.ts";
+import { recommendationCacheFromEnvironment } from "./recommendation-cache-from-environment.ts";
 
 /** The SageMaker endpoint that re-ranks candidates; unset = no re-rank. */
 export const RANKER_ENDPOINT_VARIABLE = "FLYWHEEL_RANKER_ENDPOINT";
@@ -68,7 +66,6 @@ export function servingDependenciesFromEnvironment(
     throw new InvalidInputError("FLYWHEEL_ARTIFACT_BUCKET must be set", "FLYWHEEL_ARTIFACT_BUCKET");
   const client = createDynamoDbDocumentClient();
   const clock = systemClock;
-  const keyPrefix = env[REDIS_KEY_PREFIX_VARIABLE] || "flywheel";
   const rankerEndpoint = env[RANKER_ENDPOINT_VARIABLE];
   const cacheTtl = env[CACHE_TTL_VARIABLE];
   const rerankBudget = env[RERANK_BUDGET_VARIABLE];
@@ -81,7 +78,7 @@ export function servingDependenciesFromEnvironment(
     trending: new RedisTrendingCounters({
       connection: sharedRedisConnection(),
       clock,
-      keyPrefix: `${keyPrefix}:trending`,
+      keyPrefix: redisKeyPrefix("trending", env),
     }),
     vectorIndex: new OpenSearchVectorIndex({ client: createOpenSearchClient(readOpenSearchConfig(env)) }),
     ...(rankerEndpoint

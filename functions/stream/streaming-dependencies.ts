@@ -19,12 +19,11 @@ import { ItemCategories } from "../../layers/domain/streaming/item-categories.ts
 import type { StreamingDependencies } from "../../layers/domain/streaming/process-stream-batch.ts";
 import { systemClock } from "../../layers/ports/clock.ts";
 import type { DeadLetterQueue } from "../../layers/ports/dead-letter-queue.ts";
+import { redisKeyPrefix } from "../commons/redis-key-prefix.ts";
 import { logStepError } from "./stream-log.ts";
 
 const ARTIFACT_BUCKET_VARIABLE = "FLYWHEEL_ARTIFACT_BUCKET";
 const DEAD_LETTER_QUEUE_VARIABLE = "FLYWHEEL_STREAM_DEAD_LETTER_QUEUE_URL";
-/** Namespaces every Redis key (two deployments or test runs may share one cache). @default "flywheel" */
-export const REDIS_KEY_PREFIX_VARIABLE = "FLYWHEEL_REDIS_KEY_PREFIX";
 
 /**
  * The stream Lambda's adapters, from the environment the ingest stack sets (table names, bucket, queue,
@@ -43,7 +42,6 @@ export function streamingDependenciesFromEnvironment(env: NodeJS.ProcessEnv = pr
   const client = createDynamoDbDocumentClient();
   const redis = sharedRedisConnection();
   const clock = systemClock;
-  const keyPrefix = env[REDIS_KEY_PREFIX_VARIABLE] || "flywheel";
   return {
     deps: {
       interactionLog: new DynamoDbInteractionLog({ client, tableName: tables.interactions, clock }),
@@ -58,8 +56,12 @@ export function streamingDependenciesFromEnvironment(env: NodeJS.ProcessEnv = pr
         catalog: new DynamoDbItemCatalog({ client, tableName: tables.catalog }),
         clock,
       }),
-      trending: new RedisTrendingCounters({ connection: redis, clock, keyPrefix: `${keyPrefix}:trending` }),
-      cache: new RedisCache({ connection: redis, keyPrefix: `${keyPrefix}:rec` }),
+      trending: new RedisTrendingCounters({
+        connection: redis,
+        clock,
+        keyPrefix: redisKeyPrefix("trending", env),
+      }),
+      cache: new RedisCache({ connection: redis, keyPrefix: redisKeyPrefix("rec", env) }),
       model: new ActiveModelCache({
         registry: new DynamoDbModelRegistry({ client, tableName: tables.modelRegistry }),
         store: new S3ModelStore({ client: createS3Client(), bucket }),

@@ -10,6 +10,7 @@ import {
 import type { ProfileStore, UserProfile } from "../../ports/profile-store.ts";
 import type { FeedbackKind, RecommendationLog } from "../../ports/recommendation-log.ts";
 import type { TrendingCounters, TrendingIncrement } from "../../ports/trending-counters.ts";
+import { forEachConcurrently } from "../concurrency/for-each-concurrently.ts";
 import { ConflictError } from "../errors/domain-errors.ts";
 import { servedListOf } from "../events/impression-event.ts";
 import {
@@ -321,19 +322,4 @@ function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<stri
     else group.push(value);
   }
   return groups;
-}
-
-async function forEachConcurrently<T>(
-  values: readonly T[],
-  concurrency: number,
-  action: (value: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < values.length) {
-      const value = values[next++] as T;
-      await action(value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, values.length) }, worker));
 }

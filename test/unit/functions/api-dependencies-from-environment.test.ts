@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { catalogDependenciesFromEnvironment } from "../../../functions/api/catalog-dependencies-from-environment.ts";
-import {
-  REDIS_KEY_PREFIX_VARIABLE,
-  recommendationCacheFromEnvironment,
-} from "../../../functions/api/recommendation-cache-from-environment.ts";
+import { recommendationCacheFromEnvironment } from "../../../functions/api/recommendation-cache-from-environment.ts";
 import { usersDependenciesFromEnvironment } from "../../../functions/api/users-dependencies-from-environment.ts";
-import { REDIS_KEY_PREFIX_VARIABLE as STREAM_REDIS_KEY_PREFIX_VARIABLE } from "../../../functions/stream/streaming-dependencies.ts";
+import { REDIS_KEY_PREFIX_VARIABLE, redisKeyPrefix } from "../../../functions/commons/redis-key-prefix.ts";
 import { DynamoDbItemCatalog } from "../../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
 import { OpenSearchVectorIndex } from "../../../layers/adapters/aws/opensearch/opensearch-vector-index.ts";
 import type { RedisConnection } from "../../../layers/adapters/aws/redis/redis-connection.ts";
@@ -84,8 +81,9 @@ describe("usersDependenciesFromEnvironment", () => {
 });
 
 describe("recommendationCacheFromEnvironment", () => {
-  it("uses the stream handler's key prefix variable, so an erase deletes the keys the stream writes", () => {
-    expect(REDIS_KEY_PREFIX_VARIABLE).toBe(STREAM_REDIS_KEY_PREFIX_VARIABLE);
+  it("builds its key prefix with the function the stream handler uses, so an erase deletes the keys the stream writes", () => {
+    expect(redisKeyPrefix("rec", {})).toBe("flywheel:rec");
+    expect(redisKeyPrefix("trending", { [REDIS_KEY_PREFIX_VARIABLE]: "tenant-a" })).toBe("tenant-a:trending");
   });
 
   it("connects on the first call, once, and deletes the user's keys under the configured prefix", async () => {

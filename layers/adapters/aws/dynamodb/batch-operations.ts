@@ -4,6 +4,7 @@ import {
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
+import { forEachConcurrently } from "../../../domain/concurrency/for-each-concurrently.ts";
 import { DependencyError } from "../../../domain/errors/domain-errors.ts";
 import { backOff, type RetryPolicy } from "./backoff.ts";
 import { callDynamoDb, DYNAMODB_DEPENDENCY } from "./dynamodb-errors.ts";
@@ -95,29 +96,4 @@ export function chunk<Element>(elements: readonly Element[], size: number): Elem
   for (let start = 0; start < elements.length; start += size)
     chunks.push(elements.slice(start, start + size));
   return chunks;
-}
-
-/**
- * Runs `work` over every element with at most `concurrency` in flight. After a failure no new work starts;
- * the call waits for what is in flight, so nothing still writes once it has returned, then rethrows.
- */
-export async function forEachConcurrently<Element>(
-  elements: readonly Element[],
-  concurrency: number,
-  work: (element: Element) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { readonly error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < elements.length) {
-      const element = elements[next++] as Element;
-      try {
-        await work(element);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, elements.length)) }, worker));
-  if (failure !== undefined) throw failure.error;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { forEachConcurrently } from "../../../domain/concurrency/for-each-concurrently.ts";
 import {
   CorruptDataError,
   DependencyError,
@@ -17,7 +18,7 @@ import {
 import { requireFiniteNumber, requireNonEmptyText } from "../../embedded/argument-checks.ts";
 import { DEFAULT_RECENT_INTERACTIONS_LIMIT } from "../../embedded/in-memory-interaction-log.ts";
 import { backOff, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
-import { forEachConcurrently, type WriteRequest, writeInBatches } from "./batch-operations.ts";
+import { type WriteRequest, writeInBatches } from "./batch-operations.ts";
 import { callDynamoDb, DYNAMODB_DEPENDENCY, TransactionCanceledError } from "./dynamodb-errors.ts";
 import { dynamoDbItemBytes, requireWithinItemLimit } from "./dynamodb-item-size.ts";
 import { sortableNumberKey } from "./sortable-number-key.ts";

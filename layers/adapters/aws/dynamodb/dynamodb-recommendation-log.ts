@@ -6,6 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { forEachConcurrently } from "../../../domain/concurrency/for-each-concurrently.ts";
 import {
   ConflictError,
   CorruptDataError,
@@ -23,7 +24,6 @@ import type {
 } from "../../../ports/recommendation-log.ts";
 import { requireNonEmptyText } from "../../embedded/argument-checks.ts";
 import { backOff, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.ts";
-import { forEachConcurrently } from "./batch-operations.ts";
 import { callDynamoDb, DYNAMODB_DEPENDENCY, TransactionCanceledError } from "./dynamodb-errors.ts";
 import { requireWithinItemLimit } from "./dynamodb-item-size.ts";
 import {
