@@ -2,8 +2,8 @@
 // embedded adapters at 100K items × 64 factors and 50K users: cache hit, realtime (profile vector → embedded
 // k-NN → filters → diversity), batch (nightly list), popular (trending). The handler is called as Lambda would
 // call it (an API Gateway proxy event through the middy stack), one request at a time.
-import { Agent, request } from "node:http";
-import { setTimeout as delay } from "node:timers/promises";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { createRecommendationsHandler } from "../functions/api/create-serving-handlers.ts";
 import { HANDLERS, ROUTES } from "../functions/api/route-table.ts";
 import { TrendingSnapshots } from "../layers/domain/serving/trending-snapshots.ts";
@@ -116,9 +116,9 @@ export async function runServingBench(print: (figure: BenchFigure) => void): Pro
 
 /**
  * A fixed 500 requests/s for 30 s through the local API Gateway front (API key check, usage-plan token
- * bucket, proxy event, the handler in-process) over keep-alive HTTP on loopback. Open loop: request i is due at
- * start + i / rate whether or not earlier ones have answered, and its latency counts from when it was due, so
- * a stall is not hidden by the generator waiting (coordinated omission). Users are drawn across the tiers.
+ * bucket, proxy event, the handler in-process) over keep-alive HTTP on loopback, from a generator in its own
+ * process (bench/fixed-rate-load.ts: open loop, latency from each request's due time). Users are drawn
+ * across the tiers.
  */
 async function measureOverHttp(
   handler: ReturnType<typeof createRecommendationsHandler>,
@@ -133,65 +133,70 @@ async function measureOverHttp(
     handlers: { recommendations: handler as never },
     log: () => {},
   });
-  const key = api.apiKeys[0]?.value ?? "";
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const total = HTTP_RATE_PER_SECOND * HTTP_DURATION_SECONDS;
   const tiers: Tier[] = ["realtime", "batch", "popular", "cache", "popular"];
-  const latencies: number[] = [];
-  const errors = new Map<number, number>();
-  const get = (path: string) =>
-    new Promise<number>((resolve) => {
-      const req = request(
-        { host: "127.0.0.1", port: api.port, path, agent, headers: { "x-api-key": key } },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
+  const paths = Array.from({ length: 5_000 }, (_, i) => {
+    const tier = tiers[i % tiers.length] ?? "popular";
+    return `/v1/users/${usersOf[tier](Math.floor(i / tiers.length) % REQUESTS_PER_TIER)}/recommendations?limit=10`;
+  });
+  let result: { p50: number; p99: number; max: number; errors: Record<string, number>; achievedRate: number };
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const plan = {
+        url: api.url,
+        headers: { "x-api-key": api.apiKeys[0]?.value ?? "" },
+        rate: HTTP_RATE_PER_SECOND,
+        seconds: HTTP_DURATION_SECONDS,
+        paths,
+      };
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL("./fixed-rate-load.ts", import.meta.url))],
+        {
+          stdio: ["pipe", "pipe", "inherit"],
         },
       );
-      req.on("error", () => resolve(0));
-      req.end();
-    });
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  try {
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / HTTP_RATE_PER_SECOND;
-      const wait = due - performance.now();
-      if (wait > 1) await delay(wait);
-      const tier = tiers[i % tiers.length] ?? "popular";
-      const userId = usersOf[tier](Math.floor(i / tiers.length) % REQUESTS_PER_TIER);
-      inFlight.push(
-        get(`/local/v1/users/${userId}/recommendations?limit=10`).then((status) => {
-          latencies.push(performance.now() - due);
-          if (status !== 200) errors.set(status, (errors.get(status) ?? 0) + 1);
-        }),
+      child.stdin.end(JSON.stringify(plan));
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      child.on("error", reject);
+      child.on("exit", (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`load generator exited ${code}`)),
       );
-    }
-    await Promise.all(inFlight);
+    });
+    result = JSON.parse(output);
   } finally {
-    agent.destroy();
     await api.stop();
   }
-  const achieved = total / ((performance.now() - started) / 1000);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN;
+  const errorCount = Object.values(result.errors).reduce((sum, n) => sum + n, 0);
   const context = {
     rate_per_second: HTTP_RATE_PER_SECOND,
     seconds: HTTP_DURATION_SECONDS,
-    achieved_rate: round(achieved, 1),
+    achieved_rate: round(result.achievedRate, 1),
     mix: "realtime, batch, popular, cache, popular (round robin)",
-    path: "local API Gateway front → recommendations handler (embedded adapters)",
+    path: "load generator process → local API Gateway front → recommendations handler (embedded adapters)",
   };
-  print({ bench: "serving", metric: "http_latency_p50", value: round(at(0.5), 2), unit: "ms", ...context });
-  print({ bench: "serving", metric: "http_latency_p99", value: round(at(0.99), 2), unit: "ms", ...context });
-  const errorCount = [...errors.values()].reduce((sum, n) => sum + n, 0);
+  print({
+    bench: "serving",
+    metric: "http_latency_p50",
+    value: round(result.p50, 2),
+    unit: "ms",
+    ...context,
+  });
+  print({
+    bench: "serving",
+    metric: "http_latency_p99",
+    value: round(result.p99, 2),
+    unit: "ms",
+    ...context,
+  });
   print({
     bench: "serving",
     metric: "http_errors",
     value: errorCount,
     unit: "requests",
-    by_status: Object.fromEntries(errors),
+    by_status: result.errors,
     ...context,
   });
 }

@@ -75,10 +75,14 @@ export function servingDependenciesFromEnvironment(
     interactionLog: new DynamoDbInteractionLog({ client, tableName: tables.interactions, clock }),
     batchRecs: new DynamoDbBatchRecStore({ client, tableName: tables.batchRecommendations, clock }),
     catalog: new DynamoDbItemCatalog({ client, tableName: tables.catalog }),
-    trending: new RedisTrendingCounters({
-      connection: sharedRedisConnection(),
+    // Trending lists are shared by every request for a few seconds: one ZUNIONSTORE, not one per request.
+    trending: new TrendingSnapshots({
+      counters: new RedisTrendingCounters({
+        connection: sharedRedisConnection(),
+        clock,
+        keyPrefix: redisKeyPrefix("trending", env),
+      }),
       clock,
-      keyPrefix: redisKeyPrefix("trending", env),
     }),
     vectorIndex: new OpenSearchVectorIndex({ client: createOpenSearchClient(readOpenSearchConfig(env)) }),
     ...(rankerEndpoint
