@@ -35,6 +35,8 @@ export const RANKER_ENDPOINT_VARIABLE = "FLYWHEEL_RANKER_ENDPOINT";
 export const CACHE_TTL_VARIABLE = "FLYWHEEL_RECOMMENDATION_CACHE_TTL_SECONDS";
 /** Milliseconds the re-rank may take before the k-NN order is served. @default 30 */
 export const RERANK_BUDGET_VARIABLE = "FLYWHEEL_RERANK_BUDGET_MS";
+/** The k-NN alias the realtime tier queries (several deployments may share one domain). @default "items" */
+export const VECTOR_INDEX_ALIAS_VARIABLE = "FLYWHEEL_VECTOR_INDEX_ALIAS";
 
 /**
  * Logs a served list as an impression event on the stream (one PutRecords per response), which the stream
@@ -69,6 +71,7 @@ export function servingDependenciesFromEnvironment(
   const rankerEndpoint = env[RANKER_ENDPOINT_VARIABLE];
   const cacheTtl = env[CACHE_TTL_VARIABLE];
   const rerankBudget = env[RERANK_BUDGET_VARIABLE];
+  const alias = env[VECTOR_INDEX_ALIAS_VARIABLE];
   return {
     cache: recommendationCacheFromEnvironment(env),
     profiles: new DynamoDbProfileStore({ client, tableName: tables.profiles }),
@@ -108,6 +111,7 @@ export function servingDependenciesFromEnvironment(
     config: servingConfig({
       ...(cacheTtl ? { cacheTtlSeconds: Number(cacheTtl) } : {}),
       ...(rerankBudget ? { rerankBudgetMs: Number(rerankBudget) } : {}),
+      ...(alias ? { vectorIndexAlias: alias } : {}),
     }),
   };
 }
