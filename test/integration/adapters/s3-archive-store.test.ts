@@ -1,18 +1,8 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  paginateListObjectsV2,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
 import { S3ArchiveStore } from "../../../layers/adapters/aws/s3/s3-archive-store.ts";
-import { createS3Client } from "../../../layers/adapters/aws/s3/s3-client.ts";
 import { archiveEvents } from "../../../layers/domain/archive/archive-events.ts";
 import { decodeArchiveParquet } from "../../../layers/domain/archive/archive-parquet.ts";
 import { readArchive } from "../../../layers/domain/archive/read-archive.ts";
@@ -20,40 +10,14 @@ import { DependencyError, NotFoundError } from "../../../layers/domain/errors/do
 import type { StreamEvent } from "../../../layers/ports/event-bus.ts";
 import { describeArchiveStoreContract } from "../../contract/archive-store-contract.ts";
 import { uniqueId } from "../../contract/unique-id.ts";
+import { useTestBucket } from "../../support/s3-test-bucket.ts";
 
 // The S3 event archive against an S3 endpoint (AWS_ENDPOINT_URL_S3): a bucket of its own for this run,
 // emptied and removed afterwards.
 
-const bucket = uniqueId("flywheel-archive-it");
-let client: S3Client | undefined;
-
-function s3(): S3Client {
-  if (client === undefined) throw new Error("the S3 client is created in beforeAll");
-  return client;
-}
-
-beforeAll(async () => {
-  client = createS3Client();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  const finished = client;
-  client = undefined;
-  if (finished === undefined) return;
-  for await (const page of paginateListObjectsV2({ client: finished }, { Bucket: bucket })) {
-    const objects = (page.Contents ?? []).flatMap((object) =>
-      object.Key === undefined ? [] : [{ Key: object.Key }],
-    );
-    if (objects.length > 0) {
-      await finished.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-      );
-    }
-  }
-  await finished.send(new DeleteBucketCommand({ Bucket: bucket }));
-  finished.destroy();
-});
+const testBucket = useTestBucket("flywheel-archive-it");
+const bucket = testBucket.bucket;
+const s3 = testBucket.client;
 
 describeArchiveStoreContract("s3", async () => ({
   subject: new S3ArchiveStore({ client: s3(), bucket, prefix: "contract" }),

@@ -1,56 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  paginateListObjectsV2,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createS3Client } from "../../../layers/adapters/aws/s3/s3-client.ts";
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
 import { S3ModelStore } from "../../../layers/adapters/aws/s3/s3-model-store.ts";
 import { DependencyError, NotFoundError } from "../../../layers/domain/errors/domain-errors.ts";
 import { MANIFEST_FILE } from "../../../layers/domain/model/model-artifact.ts";
 import { describeModelStoreContract } from "../../contract/model-store-contract.ts";
 import { uniqueId } from "../../contract/unique-id.ts";
+import { useTestBucket } from "../../support/s3-test-bucket.ts";
 
 // The S3 model store against an S3 endpoint (AWS_ENDPOINT_URL_S3): a bucket of its own for this run,
 // emptied and removed afterwards.
 
-const bucket = uniqueId("flywheel-it");
-let client: S3Client | undefined;
-
-function s3(): S3Client {
-  if (client === undefined) throw new Error("the S3 client is created in beforeAll");
-  return client;
-}
-
-beforeAll(async () => {
-  client = createS3Client();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  const finished = client;
-  client = undefined;
-  if (finished === undefined) return;
-  for await (const page of paginateListObjectsV2({ client: finished }, { Bucket: bucket })) {
-    const objects = (page.Contents ?? []).flatMap((object) =>
-      object.Key === undefined ? [] : [{ Key: object.Key }],
-    );
-    if (objects.length > 0) {
-      await finished.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-      );
-    }
-  }
-  await finished.send(new DeleteBucketCommand({ Bucket: bucket }));
-  finished.destroy();
-});
+const testBucket = useTestBucket("flywheel-it");
+const bucket = testBucket.bucket;
+const s3 = testBucket.client;
 
 describeModelStoreContract("s3", async () => ({
   subject: new S3ModelStore({ client: s3(), bucket, prefix: "contract/run" }),
