@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { evaluateCandidate } from "../../layers/domain/pipeline/evaluate-candidate.ts";
+import { markRunFailed } from "../../layers/domain/pipeline/mark-run-failed.ts";
+import type { PipelineDependencies } from "../../layers/domain/pipeline/pipeline-dependencies.ts";
+import { prepareTrainingData } from "../../layers/domain/pipeline/prepare-data.ts";
+import { planBatchRecs, publishBatchFile } from "../../layers/domain/pipeline/publish-batch-recs.ts";
+import { refreshItemVectors } from "../../layers/domain/pipeline/refresh-vectors.ts";
+import { registerModel, rejectCandidate } from "../../layers/domain/pipeline/register-model.ts";
+import { trainCandidate } from "../../layers/domain/pipeline/train-candidate.ts";
+import { parseInput } from "../commons/parse-input.ts";
+
+const RunInput = z.object({ runId: z.string() });
+const VersionInput = z.object({ runId: z.string(), version: z.string() });
+const BatchFileInput = VersionInput.extend({ batchFile: z.string().min(1) });
+// What a Catch with ResultPath "$.failure" hands over: the error name and its cause (often JSON text).
+const FailureInput = z.object({
+  runId: z.string(),
+  failure: z.object({ Error: z.string(), Cause: z.string().optional().default("") }),
+});
+
+/** A Step Functions task handler: the Payload in, a JSON result out; a thrown error's name is its Error. */
+export type PipelineTaskHandler = (event: unknown) => Promise<unknown>;
+
+export interface PipelineHandlers {
+  readonly prepareData: PipelineTaskHandler;
+  readonly train: PipelineTaskHandler;
+  readonly evaluate: PipelineTaskHandler;
+  readonly reject: PipelineTaskHandler;
+  readonly refreshVectors: PipelineTaskHandler;
+  readonly planBatchRecs: PipelineTaskHandler;
+  readonly publishBatchFile: PipelineTaskHandler;
+  readonly registerModel: PipelineTaskHandler;
+  readonly markFailed: PipelineTaskHandler;
+}
+
+/**
+ * The nightly state machine's Lambda handlers over one set of dependencies: validate the payload, call one
+ * domain step. Errors are thrown as they are: their names (InvalidInputError, DependencyError, …) are what
+ * the definition's Retry and Catch match on. Exported as a factory for tests and the local runner.
+ */
+export function createPipelineHandlers(deps: PipelineDependencies): PipelineHandlers {
+  return {
+    prepareData: async (event) => prepareTrainingData(deps, parseInput(RunInput, event, "payload")),
+    train: async (event) => trainCandidate(deps, parseInput(VersionInput, event, "payload")),
+    evaluate: async (event) => evaluateCandidate(deps, parseInput(VersionInput, event, "payload")),
+    reject: async (event) => rejectCandidate(deps, parseInput(VersionInput, event, "payload")),
+    refreshVectors: async (event) => refreshItemVectors(deps, parseInput(VersionInput, event, "payload")),
+    planBatchRecs: async (event) => planBatchRecs(deps, parseInput(VersionInput, event, "payload")),
+    publishBatchFile: async (event) => publishBatchFile(deps, parseInput(BatchFileInput, event, "payload")),
+    registerModel: async (event) => registerModel(deps, parseInput(VersionInput, event, "payload")),
+    markFailed: async (event) => {
+      const { runId, failure } = parseInput(FailureInput, event, "payload");
+      return markRunFailed(deps, { runId, failure: { error: failure.Error, cause: failure.Cause } });
+    },
+  };
+}
