@@ -1,0 +1,1 @@
+"""Flywheel's nightly Spark job (see spark/README.md)."""
