@@ -2,7 +2,6 @@
 // updated) through the local event-source mapping, and the stream handler's throughput on one core against
 // the emulators, with the time spent in each dependency (which part bounds it), beside the same handler on
 // the embedded adapters (the domain's own bound).
-import type { KinesisStreamEvent } from "aws-lambda";
 import { createEventsHandler } from "../functions/api/create-events-handler.ts";
 import { createKinesisStreamHandler } from "../functions/stream/create-kinesis-stream-handler.ts";
 import { InMemoryDeadLetterQueue } from "../layers/adapters/embedded/in-memory-dead-letter-queue.ts";
@@ -16,6 +15,7 @@ import {
   startLocalStreamingPath,
 } from "../local/runtime/local-streaming-path.ts";
 import { createManualClock } from "../test/contract/manual-clock.ts";
+import { kinesisBatch, payloadOf } from "../test/support/kinesis-batch.ts";
 import { embeddedStreaming, foldInModelOf, smallFactorModel } from "../test/support/streaming-fixture.ts";
 import { apiGatewayEvent, lambdaContext } from "../test/unit/functions/api-gateway-event.ts";
 import { type BenchFigure, round } from "./bench-figure.ts";
@@ -162,34 +162,19 @@ async function measureThroughput(
   try {
     const started = performance.now();
     for (let start = 0; start < events.length; start += BATCH) {
-      const response = await handler(kinesisBatch(events.slice(start, start + BATCH), start));
+      const batch = events.slice(start, start + BATCH);
+      const response = await handler(
+        kinesisBatch(batch.map(payloadOf), {
+          firstSequence: BigInt(start),
+          partitionKeyOf: (index) => batch[index]?.userId ?? "",
+        }),
+      );
       if (response.batchItemFailures.length > 0) throw new Error("a batch failed during the throughput run");
     }
     return { eventsPerSecond: events.length / ((performance.now() - started) / 1000) };
   } finally {
     console.info = info;
   }
-}
-
-function kinesisBatch(events: readonly StreamEvent[], offset: number): KinesisStreamEvent {
-  return {
-    Records: events.map((event, index) => ({
-      eventID: `shardId-000000000000:${offset + index}`,
-      eventName: "aws:kinesis:record",
-      eventSource: "aws:kinesis",
-      eventVersion: "1.0",
-      eventSourceARN: "arn:aws:kinesis:us-east-1:000000000000:stream/bench",
-      awsRegion: "us-east-1",
-      invokeIdentityArn: "arn:aws:iam::000000000000:role/bench",
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: event.userId,
-        sequenceNumber: String(offset + index),
-        data: Buffer.from(JSON.stringify(event)).toString("base64"),
-        approximateArrivalTimestamp: event.receivedAt / 1000,
-      },
-    })),
-  };
 }
 
 function generatedEvents(prefix: string, count: number, users: number): StreamEvent[] {

@@ -19,3 +19,19 @@ export async function waitUntil<T>(
     await delay(intervalMs);
   }
 }
+
+/** Reads until `done` holds for what was read, and returns that; fails as waitUntil does at the deadline. */
+export function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  return waitUntil(
+    "the expected state",
+    async () => {
+      const value = await read();
+      return done(value) ? value : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}

@@ -29,6 +29,7 @@ import { expectResponseMatchesDocument } from "../../support/openapi-check.ts";
 import { smallFactorModel } from "../../support/streaming-fixture.ts";
 import { apiGatewayEvent, lambdaContext } from "../../unit/functions/api-gateway-event.ts";
 import { OPENAPI_DOCUMENT } from "../../unit/functions/api-request.ts";
+import { eventually } from "../local-cloud/wait-until.ts";
 
 // The flywheel turning once on the local cloud: a click goes in through POST /v1/events, the stream folds the
 // user's vector in (DynamoDB Local, Redis), GET recommendations answers from it through OpenSearch k-NN with
@@ -46,19 +47,6 @@ let resources: LocalStreamingResources;
 let path: LocalStreamingPath;
 let serving: ServingDependencies;
 let alias: string;
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await delay(100);
-  }
-}
 
 describe.skipIf(handoff.state === "off")("the online loop on the local cloud", () => {
   beforeAll(async () => {

@@ -24,6 +24,7 @@ import {
 import { uniqueId } from "../../contract/unique-id.ts";
 import { foldInModelOf, smallFactorModel } from "../../support/streaming-fixture.ts";
 import { apiGatewayEvent, lambdaContext } from "../../unit/functions/api-gateway-event.ts";
+import { eventually } from "../local-cloud/wait-until.ts";
 
 // The streaming path end to end on the local cloud: POST /v1/events → Kinesis (kinesis-mock) → the local
 // event-source mapping → the stream handler over DynamoDB Local, Redis and S3 (moto), with SQS (moto) as
@@ -49,19 +50,6 @@ afterAll(async () => {
   await path?.stop();
   if (resources !== undefined) await deleteStreamingResources(resources);
 }, 60_000);
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await delay(50);
-  }
-}
 
 /** Everything the stream writes for these users and items, in comparable form. */
 async function snapshot(deps: StreamingDependencies, users: readonly string[]) {
@@ -274,7 +262,6 @@ describe("the streaming path on the local cloud", () => {
           .map((record) => record.eventId)
           .sort(),
       ).toEqual(events.map((event) => event.eventId).sort());
-      await delay(1000);
       // Nothing twice: trending equals the weights of the events, counted once each.
       const expected = new Map<string, number>();
       const weightOf: Record<string, number> = { view: 1, click: 2, add_to_cart: 4, purchase: 8, dismiss: 0 };
@@ -282,11 +269,13 @@ describe("the streaming path on the local cloud", () => {
         const weight = weightOf[event.type] ?? 0;
         if (weight > 0) expected.set(event.itemId, (expected.get(event.itemId) ?? 0) + weight);
       }
-      const trending = await ownPath.deps.trending.top({
-        windowMs: WEEK,
-        now: Date.now(),
-        limit: ITEMS + 50,
-      });
+      const expectedTotal = [...expected.values()].reduce((sum, count) => sum + count, 0);
+      // Trending is a batch's last write after its profiles: once the total is reached (or passed, if
+      // something counted twice), every batch has finished.
+      const trending = await eventually(
+        () => ownPath.deps.trending.top({ windowMs: WEEK, now: Date.now(), limit: ITEMS + 50 }),
+        (top) => top.reduce((sum, entry) => sum + entry.count, 0) >= expectedTotal,
+      );
       expect(new Map(trending.map((entry) => [entry.itemId, entry.count]))).toEqual(expected);
       // Profiles are what fold-in computes from the log.
       const settled = await snapshot(ownPath.deps, users);

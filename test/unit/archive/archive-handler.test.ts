@@ -9,6 +9,7 @@ import { readArchive } from "../../../layers/domain/archive/read-archive.ts";
 import { DependencyError, InvalidInputError } from "../../../layers/domain/errors/domain-errors.ts";
 import { encodeStreamEvent } from "../../../layers/domain/events/stream-event-codec.ts";
 import type { ArchiveStore } from "../../../layers/ports/archive-store.ts";
+import { kinesisBatch as shardBatch } from "../../support/kinesis-batch.ts";
 import { HOUR_MS, JAN_15_0730, streamEvent, useTemporaryArchive } from "./archive-fixtures.ts";
 
 type ArchiveHandlerModule = typeof import("../../../functions/stream/create-archive-handler.ts");
@@ -17,27 +18,12 @@ const SHARD = "shardId-000000000003";
 
 /** An event-source-mapping batch of one shard: one record per payload, sequence numbers counting up. */
 function kinesisBatch(payloads: readonly Uint8Array[], firstSequence = 49_000n): KinesisStreamEvent {
-  return {
-    Records: payloads.map((payload, index) => {
-      const sequenceNumber = String(firstSequence + BigInt(index));
-      return {
-        eventID: `${SHARD}:${sequenceNumber}`,
-        eventName: "aws:kinesis:record",
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventSourceARN: "arn:aws:kinesis:eu-west-1:123456789012:stream/flywheel-events",
-        invokeIdentityArn: "arn:aws:iam::123456789012:role/flywheel-archive",
-        awsRegion: "eu-west-1",
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey: "u-1",
-          sequenceNumber,
-          approximateArrivalTimestamp: JAN_15_0730 / 1000,
-          data: Buffer.from(payload).toString("base64"),
-        },
-      };
-    }),
-  };
+  return shardBatch(payloads, {
+    shardId: SHARD,
+    firstSequence,
+    arrivalMs: JAN_15_0730,
+    partitionKeyOf: () => "u-1",
+  });
 }
 
 const notJson = new TextEncoder().encode("{not json");

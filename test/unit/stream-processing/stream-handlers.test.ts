@@ -8,6 +8,7 @@ import {
 import { InMemoryDeadLetterQueue } from "../../../layers/adapters/embedded/in-memory-dead-letter-queue.ts";
 import type { StreamEvent } from "../../../layers/ports/event-bus.ts";
 import { createManualClock } from "../../contract/manual-clock.ts";
+import { kinesisBatch, payloadOf } from "../../support/kinesis-batch.ts";
 import {
   embeddedStreaming,
   foldInModelOf,
@@ -20,24 +21,12 @@ const base64 = (value: string | StreamEvent) =>
   Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64");
 
 function kinesisEvent(payloads: ReadonlyArray<string | StreamEvent>): KinesisStreamEvent {
-  return {
-    Records: payloads.map((payload, index) => ({
-      eventID: `shardId-000000000000:${100 + index}`,
-      eventName: "aws:kinesis:record",
-      eventSource: "aws:kinesis",
-      eventVersion: "1.0",
-      eventSourceARN: "arn:aws:kinesis:us-east-1:000000000000:stream/events",
-      awsRegion: "us-east-1",
-      invokeIdentityArn: "arn:aws:iam::000000000000:role/stream",
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: typeof payload === "string" ? "x" : payload.userId,
-        sequenceNumber: String(100 + index),
-        data: base64(payload),
-        approximateArrivalTimestamp: 1_700_000_000,
-      },
-    })),
-  };
+  return kinesisBatch(payloads.map(payloadOf), {
+    partitionKeyOf: (index) => {
+      const payload = payloads[index];
+      return typeof payload === "string" || payload === undefined ? "x" : payload.userId;
+    },
+  });
 }
 
 function mskEvent(payloads: ReadonlyArray<string | StreamEvent>): MSKEvent {

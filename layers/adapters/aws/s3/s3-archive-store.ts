@@ -1,8 +1,8 @@
 import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import { requireArchiveKey, requireArchiveKeyPrefix } from "../../../domain/archive/archive-keys.ts";
-import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
 import type { ArchiveStore } from "../../../ports/archive-store.ts";
 import { toS3Error } from "./s3-errors.ts";
+import { bucketKeyPrefix } from "./s3-key-prefix.ts";
 
 export interface S3ArchiveStoreOptions {
   readonly client: S3Client;
@@ -30,16 +30,8 @@ export class S3ArchiveStore implements ArchiveStore {
 
   constructor(options: S3ArchiveStoreOptions) {
     this.client = options.client;
-    if (options.bucket.length === 0) throw new InvalidInputError("bucket must not be empty", "bucket");
+    this.keyPrefix = bucketKeyPrefix(options.bucket, options.prefix);
     this.bucket = options.bucket;
-    const prefix = options.prefix ?? "";
-    if (prefix.startsWith("/") || prefix.endsWith("/")) {
-      throw new InvalidInputError(
-        `prefix must not start or end with a slash, got ${JSON.stringify(prefix)}`,
-        "prefix",
-      );
-    }
-    this.keyPrefix = prefix === "" ? "" : `${prefix}/`;
     this.listPageSize = options.listPageSize ?? 1000;
   }
 

@@ -12,6 +12,7 @@ import { MANIFEST_FILE } from "../../../domain/model/model-artifact.ts";
 import type { ModelStore } from "../../../ports/model-store.ts";
 import { mapWithConcurrency } from "./bounded-concurrency.ts";
 import { isMissingObject, S3_DEPENDENCY, toS3Error } from "./s3-errors.ts";
+import { bucketKeyPrefix } from "./s3-key-prefix.ts";
 
 export interface S3ModelStoreOptions {
   readonly client: S3Client;
@@ -56,16 +57,8 @@ export class S3ModelStore implements ModelStore {
 
   constructor(options: S3ModelStoreOptions) {
     this.client = options.client;
-    if (options.bucket.length === 0) throw new InvalidInputError("bucket must not be empty", "bucket");
+    this.modelsPrefix = `${bucketKeyPrefix(options.bucket, options.prefix)}models/`;
     this.bucket = options.bucket;
-    const prefix = options.prefix ?? "";
-    if (prefix.startsWith("/") || prefix.endsWith("/")) {
-      throw new InvalidInputError(
-        `prefix must not start or end with a slash, got ${JSON.stringify(prefix)}`,
-        "prefix",
-      );
-    }
-    this.modelsPrefix = prefix === "" ? "models/" : `${prefix}/models/`;
     this.multipartThresholdBytes = options.multipartThresholdBytes ?? 8 * MIB;
     this.partSizeBytes = options.partSizeBytes ?? 8 * MIB;
     if (this.partSizeBytes < 5 * MIB)
