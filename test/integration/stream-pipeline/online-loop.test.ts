@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createEventsHandler } from "../../../functions/api/create-events-handler.ts";
 import { createRecommendationsHandler } from "../../../functions/api/create-serving-handlers.ts";
