@@ -2,7 +2,7 @@ import { InvalidInputError } from "../../domain/errors/domain-errors.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import { RECENT_INTERACTIONS_RETENTION_MS } from "../../ports/interaction-log.ts";
 import type { TrendingCounters, TrendingIncrement, TrendingQuery } from "../../ports/trending-counters.ts";
-import { requireFiniteNumber, requireNonEmptyText } from "./argument-checks.ts";
+import { requireFiniteNumber, requireNonEmptyText, requireTrendingQuery } from "./argument-checks.ts";
 
 export const DEFAULT_TRENDING_BUCKET_MS = 3600 * 1000;
 export const DEFAULT_TRENDING_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -105,19 +105,7 @@ export class InMemoryTrendingCounters implements TrendingCounters {
   }
 
   async top(query: TrendingQuery): Promise<Array<{ itemId: string; count: number }>> {
-    const now = requireFiniteNumber(query.now, "now");
-    if (!(query.windowMs > 0) || !Number.isFinite(query.windowMs)) {
-      throw new InvalidInputError(`windowMs must be a finite number > 0, got ${query.windowMs}`, "windowMs");
-    }
-    if (query.windowMs > this.retentionMs) {
-      throw new InvalidInputError(
-        `windowMs ${query.windowMs} is longer than the ${this.retentionMs} ms the counters keep`,
-        "windowMs",
-      );
-    }
-    if (!Number.isInteger(query.limit) || query.limit < 0) {
-      throw new InvalidInputError(`limit must be an integer ≥ 0, got ${query.limit}`, "limit");
-    }
+    const now = requireTrendingQuery(query, this.retentionMs);
     const totals = new Map<string, number>();
     const windowStart = now - query.windowMs;
     for (const [start, bucket] of this.buckets) {

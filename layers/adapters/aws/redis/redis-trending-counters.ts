@@ -3,7 +3,11 @@ import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
 import { type Clock, systemClock } from "../../../ports/clock.ts";
 import { RECENT_INTERACTIONS_RETENTION_MS } from "../../../ports/interaction-log.ts";
 import type { TrendingCounters, TrendingIncrement, TrendingQuery } from "../../../ports/trending-counters.ts";
-import { requireFiniteNumber, requireNonEmptyText } from "../../embedded/argument-checks.ts";
+import {
+  requireFiniteNumber,
+  requireNonEmptyText,
+  requireTrendingQuery,
+} from "../../embedded/argument-checks.ts";
 import { LuaScript } from "./lua-script.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 import { repliesOf, toRedisError } from "./redis-errors.ts";
@@ -167,19 +171,7 @@ export class RedisTrendingCounters implements TrendingCounters {
   }
 
   async top(query: TrendingQuery): Promise<Array<{ itemId: string; count: number }>> {
-    const now = requireFiniteNumber(query.now, "now");
-    if (!(query.windowMs > 0) || !Number.isFinite(query.windowMs)) {
-      throw new InvalidInputError(`windowMs must be a finite number > 0, got ${query.windowMs}`, "windowMs");
-    }
-    if (query.windowMs > this.retentionMs) {
-      throw new InvalidInputError(
-        `windowMs ${query.windowMs} is longer than the ${this.retentionMs} ms the counters keep`,
-        "windowMs",
-      );
-    }
-    if (!Number.isInteger(query.limit) || query.limit < 0) {
-      throw new InvalidInputError(`limit must be an integer ≥ 0, got ${query.limit}`, "limit");
-    }
+    const now = requireTrendingQuery(query, this.retentionMs);
     const tag =
       query.category === undefined ? hashTag(ALL_ITEMS_TAG, "category") : this.categoryTag(query.category);
     if (query.limit === 0) return [];
