@@ -20,4 +20,9 @@ export interface ArchiveStore {
    * `events/dt=2025-01-1` matches the days 10–19. An empty prefix lists the whole store.
    */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Where a key or prefix lives for a program that reads the store directly (the Spark job): an `s3://`
+   * URL or a file path. `""` is the store's root, the directory that holds `events/`.
+   */
+  locationOf(keyOrPrefix: string): string;
 }

@@ -37,6 +37,11 @@ export interface InteractionLog {
   recentByUser(userId: string, query?: RecentInteractionsQuery): Promise<InteractionRecord[]>;
   /** Erases every interaction of the user (DELETE /v1/users/{id}). */
   deleteUser(userId: string): Promise<void>;
+  /**
+   * Every unexpired record, page by page, in no particular order: the nightly cycle's export of what the
+   * archive may not hold yet. A full read of the log (a Scan in AWS), for the pipeline only, never a request.
+   */
+  scanAll(): AsyncIterable<readonly InteractionRecord[]>;
 }
 
 export const RECENT_INTERACTIONS_RETENTION_MS = 48 * 3600 * 1000;

@@ -26,6 +26,14 @@ export function describeArchiveStoreContract(
       expect([...(await subject.get(key))]).toEqual([...bytes]);
     });
 
+    it("names where a key lives for programs that read the store directly, the root included", async () => {
+      const { subject } = current();
+      const key = `${uniqueId("run")}/dt=2025-01-15/hour=07/batch-1.parquet`;
+      const root = subject.locationOf("");
+      expect(subject.locationOf(key)).toBe(`${root.endsWith("/") ? root : `${root}/`}${key}`);
+      expect(() => subject.locationOf("../escape")).toThrow();
+    });
+
     it("replaces an object put again under the same key", async () => {
       const { subject } = current();
       const key = `${uniqueId("run")}/object.bin`;

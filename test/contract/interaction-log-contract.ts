@@ -155,6 +155,28 @@ export function describeInteractionLogContract(
       await subject.deleteUser(uniqueId("never-stored"));
     });
 
+    it("exports every unexpired record once through scanAll, without erased users' or expired ones", async () => {
+      const { subject } = current();
+      const now = nowOf(current());
+      const userIds = [uniqueId("export"), uniqueId("export")];
+      const erased = uniqueId("export-erased");
+      const kept = Array.from({ length: 7 }, (_, i) =>
+        interaction(userIds[i % 2] as string, now - (i + 1) * HOUR),
+      );
+      const expired = interaction(userIds[0] as string, now - RECENT_INTERACTIONS_RETENTION_MS - HOUR);
+      await subject.append([...kept, expired, interaction(erased, now - MINUTE)]);
+      await subject.deleteUser(erased);
+      const exported: InteractionRecord[] = [];
+      for await (const page of subject.scanAll()) {
+        // Other tests share the store: keep this test's users only.
+        exported.push(
+          ...page.filter((record) => userIds.includes(record.userId) || record.userId === erased),
+        );
+      }
+      const byEventId = (a: InteractionRecord, b: InteractionRecord) => (a.eventId < b.eventId ? -1 : 1);
+      expect(exported.sort(byEventId)).toEqual([...kept].sort(byEventId));
+    });
+
     it("stores a batch larger than a store's write batch (40 records) completely", async () => {
       const { subject } = current();
       const now = nowOf(current());

@@ -47,6 +47,10 @@ export class FileSystemArchiveStore implements ArchiveStore {
     const keys = await filesUnder(this.root, directoryKey);
     return keys.filter((key) => key.startsWith(prefix)).sort();
   }
+
+  locationOf(keyOrPrefix: string): string {
+    return join(this.root, requireArchiveKeyPrefix(keyOrPrefix));
+  }
 }
 
 /** The keys of the regular files under `<root>/<directoryKey>`, leaving out hidden (temporary) ones. */

@@ -80,6 +80,14 @@ export class InMemoryInteractionLog implements InteractionLog {
     this.byUser.delete(userId);
   }
 
+  async *scanAll(): AsyncIterable<readonly InteractionRecord[]> {
+    const expiredAtOrBefore = this.clock() - this.retentionMs;
+    for (const records of [...this.byUser.values()]) {
+      const page = records.filter((record) => record.occurredAt > expiredAtOrBefore).map(copyRecord);
+      if (page.length > 0) yield page;
+    }
+  }
+
   private recordsOf(userId: string): InteractionRecord[] {
     let records = this.byUser.get(userId);
     if (records === undefined) {

@@ -90,6 +90,7 @@ describe("archiveEvents", () => {
       },
       get: (key) => store.get(key),
       list: (prefix) => store.list(prefix),
+      locationOf: (key) => store.locationOf(key),
     };
     const events = [streamEvent("e-1"), streamEvent("e-2", { receivedAt: JAN_15_0730 + HOUR_MS })];
     await expect(archiveEvents(failing, BATCH, events)).rejects.toBeInstanceOf(DependencyError);

@@ -117,6 +117,7 @@ describe("the archive Lambda handler", () => {
       },
       get: async () => new Uint8Array(0),
       list: async () => [],
+      locationOf: (key) => `/nowhere/${key}`,
     };
     const log = vi.fn();
     const handler = loaded().createArchiveHandler(failing, log);

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrently } from "../../../domain/concurrency/for-each-concurrently.ts";
 import {
   CorruptDataError,
@@ -193,6 +198,31 @@ export class DynamoDbInteractionLog implements InteractionLog {
     });
   }
 
+  /**
+   * A paginated Scan of the records (not the dedupe markers), filtered on time because TTL deletion lags.
+   * Eventually consistent: an export taken while events arrive misses some of the newest, which the next
+   * night's archive holds anyway.
+   */
+  async *scanAll(): AsyncIterable<readonly InteractionRecord[]> {
+    const expiredAtOrBefore = this.clock() - this.retentionMs;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await callDynamoDb("export interactions", () =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: "begins_with(pk, :user) AND occurredAt > :expired",
+            ExpressionAttributeValues: { ":user": USER_PARTITION_PREFIX, ":expired": expiredAtOrBefore },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      const page = (output.Items ?? []).map(recordFromItem);
+      if (page.length > 0) yield page;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
   /** Writes one chunk; returns the event ids found already stored. */
   private async appendChunk(chunk: readonly PendingRecord[]): Promise<string[]> {
     let pending = [...chunk];
@@ -310,8 +340,10 @@ function chunkForTransactions(records: readonly PendingRecord[]): PendingRecord[
   return chunks;
 }
 
+const USER_PARTITION_PREFIX = "USER#";
+
 function userPartition(userId: string): string {
-  return `USER#${userId}`;
+  return `${USER_PARTITION_PREFIX}${userId}`;
 }
 
 function markerKey(eventId: string): { pk: string; sk: string } {

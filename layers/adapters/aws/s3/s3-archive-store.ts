@@ -82,6 +82,10 @@ export class S3ArchiveStore implements ArchiveStore {
     // but not for every key some other writer may have put there.
     return keys.sort();
   }
+
+  locationOf(keyOrPrefix: string): string {
+    return `s3://${this.bucket}/${this.keyPrefix}${requireArchiveKeyPrefix(keyOrPrefix)}`;
+  }
 }
 
 function contentTypeOf(key: string): string {
