@@ -1,5 +1,6 @@
 import { createDynamoDbDocumentClient } from "../../layers/adapters/aws/aws-clients.ts";
 import { DynamoDbBatchRecStore } from "../../layers/adapters/aws/dynamodb/dynamodb-batch-rec-store.ts";
+import { DynamoDbInteractionLog } from "../../layers/adapters/aws/dynamodb/dynamodb-interaction-log.ts";
 import { DynamoDbItemCatalog } from "../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
 import { DynamoDbModelRegistry } from "../../layers/adapters/aws/dynamodb/dynamodb-model-registry.ts";
 import { readDynamoDbTableNames } from "../../layers/adapters/aws/dynamodb/dynamodb-table-names.ts";
@@ -12,31 +13,32 @@ import { S3ArchiveStore } from "../../layers/adapters/aws/s3/s3-archive-store.ts
 import { createS3Client, readS3ClientConfig } from "../../layers/adapters/aws/s3/s3-client.ts";
 import { S3ModelStore } from "../../layers/adapters/aws/s3/s3-model-store.ts";
 import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
-import { storedCsvInteractionSource } from "../../layers/domain/pipeline/interaction-source.ts";
+import { archiveInteractionSource } from "../../layers/domain/pipeline/interaction-source.ts";
 import type { PipelineDependencies } from "../../layers/domain/pipeline/pipeline-dependencies.ts";
 import { pipelineSettings } from "../../layers/domain/pipeline/pipeline-settings.ts";
 import { systemClock } from "../../layers/ports/clock.ts";
 
 /** The bucket that holds models (models/<version>/) and the runs' workspaces (pipeline-runs/<runId>/). */
 export const ARTIFACT_BUCKET_VARIABLE = "FLYWHEEL_ARTIFACT_BUCKET";
-/**
- * The key, in the artifact bucket, of the interactions CSV the cycle trains on. Interim: the Spark job
- * reads the Parquet archive itself; the embedded trainer reads this export.
- */
-export const INTERACTIONS_KEY_VARIABLE = "FLYWHEEL_PIPELINE_INTERACTIONS_KEY";
 
 /** The pipeline Lambdas' adapters, from the environment the training stack sets; checked at module load. */
 export function pipelineDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
 ): PipelineDependencies {
-  const tables = readDynamoDbTableNames(["batchRecommendations", "catalog", "modelRegistry"], env);
+  const tables = readDynamoDbTableNames(
+    ["batchRecommendations", "catalog", "modelRegistry", "interactions"],
+    env,
+  );
   const bucket = requireVariable(env, ARTIFACT_BUCKET_VARIABLE);
-  const interactionsKey = requireVariable(env, INTERACTIONS_KEY_VARIABLE);
   const client = createDynamoDbDocumentClient();
   const s3 = createS3Client(readS3ClientConfig(env));
+  // One bucket: the archive under events/, the runs' workspaces under pipeline-runs/, models under models/.
   const workspace = new S3ArchiveStore({ client: s3, bucket });
   return {
-    interactions: storedCsvInteractionSource(workspace, interactionsKey),
+    interactions: archiveInteractionSource(
+      workspace,
+      new DynamoDbInteractionLog({ client, tableName: tables.interactions }),
+    ),
     workspace,
     registry: new DynamoDbModelRegistry({ client, tableName: tables.modelRegistry }),
     models: new S3ModelStore({ client: s3, bucket }),

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import {
@@ -13,8 +14,11 @@ export const NIGHTLY_DEFINITION_PATH = new URL(
 
 /** The execution input, as EventBridge Scheduler (or the admin API) starts a run. */
 export interface NightlyInput {
-  /** Also the candidate's model version: a re-run of the same id changes nothing. */
-  readonly runId: string;
+  /**
+   * Also the candidate's model version: a re-run of the same id changes nothing. Scheduled runs leave it
+   * out and the execution's name is used (NightlyRunOptions.executionName locally).
+   */
+  readonly runId?: string;
   readonly trainer: "embedded" | "spark";
   readonly qualityGate: { readonly maxNdcgDrop: number };
 }
@@ -28,10 +32,21 @@ export interface NightlyInput {
 export type SparkTrainer = (startJobRun: unknown) => Promise<void>;
 
 export interface NightlyRunOptions {
+  /** The execution's name (`$$.Execution.Name`), the run id of an input without one. @default a UUID */
+  readonly executionName?: string;
   readonly sparkTrainer?: SparkTrainer;
   /** Replaces individual task handlers (tests inject failures this way). Keyed by state name. */
   readonly handlerOverrides?: Readonly<Record<string, PipelineTaskHandler>>;
+  /**
+   * Receives every event of the execution's log as it happens, before the run resolves (the local Step
+   * Functions endpoint keeps an execution history from them).
+   */
+  readonly onEvent?: (event: NightlyRunEvent) => void;
 }
+
+/** One event of aws-local-stepfunctions' execution log (StateEntered, StateFailed, MapIterationStarted, …). */
+export type NightlyRunEvent =
+  ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncGenerator<infer Event> ? Event : never;
 
 export interface Notification {
   readonly topic: string;
@@ -129,12 +144,13 @@ export async function runNightlyCycle(
 
   const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(input as never, {
+    context: { Execution: { Name: options.executionName ?? randomUUID() } },
     overrides: {
       taskResourceLocalHandlers: local as never,
       retryIntervalOverrides: Object.fromEntries(retryableStates(definition).map((state) => [state, 0])),
     },
   });
-  const timing = collectTimings(execution.eventLogs);
+  const timing = collectTimings(execution.eventLogs, options.onEvent);
   try {
     const output = await execution.result;
     await drain();
@@ -201,13 +217,15 @@ function retryableStates(definition: StateMachineDefinition): string[] {
   return names;
 }
 
-async function collectTimings(
-  events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string } }>,
+async function collectTimings<Event extends { type: string; timestamp: number; state?: { name: string } }>(
+  events: AsyncGenerator<Event>,
+  onEvent?: (event: Event) => void,
 ): Promise<{ visited: string[]; steps: StepTiming[] }> {
   const visited: string[] = [];
   const totals = new Map<string, number>();
   const entered = new Map<string, number[]>();
   for await (const event of events) {
+    onEvent?.(event);
     const state = event.state?.name;
     if (state === undefined) continue;
     if (event.type === "StateEntered") {

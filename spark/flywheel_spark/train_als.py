@@ -31,9 +31,13 @@ OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "s3n://", "gs://")
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="flywheel_spark.train_als", description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", required=True, help="archive root: holds events/dt=YYYY-MM-DD/hour=HH/*.parquet")
-    parser.add_argument("--recent", help="optional JSON-lines export of recent events (README: input contract)")
-    parser.add_argument("--out", required=True, help="output root: model/, batch-recs/ are written under it")
+    parser.add_argument("--archive", help="archive root: holds events/dt=YYYY-MM-DD/hour=HH/*.parquet")
+    parser.add_argument("--recent", help="JSON-lines export of recent events (README: input contract)")
+    parser.add_argument(
+        "--exclude-events", help="text file of event ids (one per line) left out: the pipeline's held-out events"
+    )
+    parser.add_argument("--out", required=True, help="output root: batch-recs/ (and model/ by default) go under it")
+    parser.add_argument("--model-out", help="where the model files go (default OUT/model): the model store's place")
     parser.add_argument("--weights", default=DEFAULT_WEIGHTS_FILE, help="event-weights.json")
     parser.add_argument("--version", help="model version id (default: UTC time + random suffix)")
     parser.add_argument("--factors", type=int, default=64)
@@ -56,6 +60,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--k", type=int, default=10, help="cut-off of the holdout metrics")
     parser.add_argument("--master", help="Spark master; default local[2] outside spark-submit")
     args = parser.parse_args(argv)
+    if not args.archive and not args.recent:
+        parser.error("give --archive, --recent or both")
     if args.factors < 1 or args.iterations < 0 or args.top_n < 1 or args.k < 1:
         parser.error("factors, top-n and k must be ≥ 1, iterations ≥ 0")
     if not (0 <= args.holdout < 1):
@@ -90,6 +96,10 @@ def build_spark(args: argparse.Namespace):
 
 
 def load_event_weights(path: str) -> Dict[str, float]:
+    if not os.path.exists(path) and path == DEFAULT_WEIGHTS_FILE:
+        # On EMR Serverless there is no checkout: the file is shipped with `--files event-weights.json`, which
+        # puts it in the driver's working directory.
+        path = os.path.basename(path)
     with open(path, encoding="utf-8") as f:
         weights = json.load(f)["weights"]
     return {str(name): float(weight) for name, weight in weights.items()}
@@ -98,13 +108,14 @@ def load_event_weights(path: str) -> Dict[str, float]:
 # ------------------------------------------------------------------------------------------------ input
 
 
-def read_events(spark, archive: str, recent: Optional[str]):
-    """The archive's events plus the recent export, one row per eventId (the archive is at-least-once)."""
+def read_events(spark, archive: Optional[str], recent: Optional[str], exclude: Optional[str] = None):
+    """The archive's events plus the recent export, one row per eventId (the archive is at-least-once), less
+    the excluded event ids."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     columns = ["eventId", "userId", "itemId", "type", "value", "timestamp"]
-    events = spark.read.parquet(archive.rstrip("/") + "/events").select(*columns)
+    events = spark.read.parquet(archive.rstrip("/") + "/events").select(*columns) if archive else None
     if recent:
         # The recent export has the archive's fields, with the times as epoch milliseconds (JSON numbers).
         schema = T.StructType(
@@ -124,8 +135,12 @@ def read_events(spark, archive: str, recent: Optional[str]):
             .withColumn("timestamp", F.timestamp_millis("timestamp"))
             .select(*columns)
         )
-        events = events.unionByName(recent_events)
-    return events.dropDuplicates(["eventId"])
+        events = recent_events if events is None else events.unionByName(recent_events)
+    events = events.dropDuplicates(["eventId"])
+    if exclude:
+        excluded = spark.read.text(exclude).select(F.trim("value").alias("eventId")).where("eventId != ''")
+        events = events.join(excluded, "eventId", "left_anti")
+    return events
 
 
 def weighted_pairs(events, weights: Dict[str, float]):
@@ -394,7 +409,7 @@ def run(args: argparse.Namespace, spark) -> Dict[str, object]:
 
     started = time.monotonic()
     weights = load_event_weights(args.weights)
-    events = read_events(spark, args.archive, args.recent).cache()
+    events = read_events(spark, args.archive, args.recent, args.exclude_events).cache()
     window = events.agg(
         F.min(F.col("timestamp").cast("double")).alias("from"),
         F.max(F.col("timestamp").cast("double")).alias("to"),
@@ -455,7 +470,7 @@ def run(args: argparse.Namespace, spark) -> Dict[str, object]:
             "interactions": int(window["rows"]),
         },
     )
-    model_dir = out + "/model"
+    model_dir = (args.model_out or out + "/model").rstrip("/")
     put, remove = (
         hadoop_sink(spark, model_dir) if model_dir.startswith(OBJECT_STORE_SCHEMES) else local_sink(model_dir)
     )

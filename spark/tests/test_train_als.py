@@ -134,6 +134,7 @@ class TrainAlsJobTest(unittest.TestCase):
         spark = train_als.build_spark(args)
         try:
             cls.summary = train_als.run(args, spark)
+            cls.run_as_the_pipeline_does(spark, events, recent_path)
         finally:
             spark.stop()
         cls.model_dir = os.path.join(cls.out, "model")
@@ -145,6 +146,21 @@ class TrainAlsJobTest(unittest.TestCase):
             if name.startswith("part-"):
                 with open(os.path.join(batch_dir, name), encoding="utf-8") as f:
                     cls.recs.extend(json.loads(line) for line in f if line.strip())
+
+    @classmethod
+    def run_as_the_pipeline_does(cls, spark, events, recent_path):
+        """PrepareData's arguments: no archive here, held-out events excluded, the model in the model store."""
+        cls.excluded = sorted(e["eventId"] for e in events if e["userId"] == "u059")
+        exclude_path = os.path.join(cls.dir, "holdout-event-ids.txt")
+        with open(exclude_path, "w", encoding="utf-8") as f:
+            f.write("".join(event_id + "\n" for event_id in cls.excluded))
+        cls.store_dir = os.path.join(cls.dir, "models", "pipeline-run-1")
+        argv = [
+            "--recent", recent_path, "--exclude-events", exclude_path, "--out", os.path.join(cls.dir, "run"),
+            "--model-out", cls.store_dir, "--version", "pipeline-run-1", "--holdout", "0",
+            "--factors", "4", "--iterations", "2", "--top-n", "3",
+        ]  # fmt: skip
+        cls.pipeline_summary = train_als.run(train_als.parse_args(argv), spark)
 
     @classmethod
     def tearDownClass(cls):
@@ -193,6 +209,21 @@ class TrainAlsJobTest(unittest.TestCase):
         gram = np.frombuffer(self.read("gram.f32"), dtype="<f4").reshape(8, 8)
         np.testing.assert_allclose(gram, y.astype(np.float64).T @ y.astype(np.float64), rtol=1e-5, atol=1e-5)
         self.assertTrue(np.any(y != 0))
+
+    def test_the_pipeline_run_writes_to_the_model_store_without_the_excluded_events(self):
+        with open(os.path.join(self.store_dir, "manifest.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        self.assertEqual(manifest["modelVersion"], "pipeline-run-1")
+        with open(os.path.join(self.store_dir, "user-ids.json"), encoding="utf-8") as f:
+            user_ids = json.load(f)
+        # The recent export holds the last 70 events (users u055–u059); u059's are all excluded.
+        self.assertNotIn("u059", user_ids)
+        self.assertIn("u058", user_ids)
+        self.assertEqual(self.pipeline_summary["metrics"], {})
+
+    def test_an_archive_or_a_recent_export_is_required(self):
+        with self.assertRaises(SystemExit):
+            train_als.parse_args(["--out", "/tmp/never"])
 
     def test_holdout_metrics_are_in_the_manifest(self):
         metrics = self.manifest["metrics"]

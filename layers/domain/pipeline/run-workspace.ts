@@ -24,6 +24,11 @@ const idsKey = (runId: string) => `${runPrefix(runId)}/prepared/ids.json`;
 const columnsKey = (runId: string, part: PreparedPart) => `${runPrefix(runId)}/prepared/${part}.bin`;
 export const batchFileKey = (runId: string, n: number): string =>
   `${runPrefix(runId)}/batches/part-${String(n).padStart(5, "0")}.json`;
+/** The run's export of recent events (JSON lines), the Spark job's `--recent` input. */
+export const recentExportKey = (runId: string): string => `${runPrefix(runId)}/prepared/recent.jsonl`;
+/** The held-out events' ids, one per line, the Spark job's `--exclude-events` input. */
+export const holdoutEventIdsKey = (runId: string): string =>
+  `${runPrefix(runId)}/prepared/holdout-event-ids.txt`;
 export const failureKey = (runId: string): string => `${runPrefix(runId)}/failure.json`;
 
 /** `train` is what the candidate learns from; `holdout` is each user's latest interaction, kept for the gate. */

@@ -178,6 +178,15 @@ describe("the nightly state machine, run locally over embedded adapters", () => 
     expect(result.notifications).toEqual([]);
   });
 
+  it("a scheduled run without a runId takes the execution's name as its run id and model version", async () => {
+    const { runId: _omitted, ...scheduled } = nightlyInput("unused");
+    const result = await run(fixture, scheduled, { executionName: "0a1b2c3d-scheduled" });
+
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.visited.slice(0, 3)).toEqual(["HasRunId?", "UseExecutionName", "PrepareData"]);
+    expect((await fixture.registry.active())?.version).toBe("0a1b2c3d-scheduled");
+  });
+
   it("trains on Spark when asked, through the Spark trainer seam", async () => {
     const jobs: unknown[] = [];
     const result = await run(

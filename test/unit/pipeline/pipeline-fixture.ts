@@ -8,9 +8,7 @@ import { InMemoryModelRegistry } from "../../../layers/adapters/embedded/in-memo
 import { InMemoryVectorIndex } from "../../../layers/adapters/embedded/in-memory-vector-index.ts";
 import { resolveAlsParameters } from "../../../layers/domain/als/als-parameters.ts";
 import { generateInteractions } from "../../../layers/domain/generator/synthetic-interactions.ts";
-import { eventWeight } from "../../../layers/domain/interactions/event-types.ts";
-import { InteractionTableBuilder } from "../../../layers/domain/interactions/interaction-table.ts";
-import { tableInteractionSource } from "../../../layers/domain/pipeline/interaction-source.ts";
+import { eventListSource, type SourceEvent } from "../../../layers/domain/pipeline/interaction-source.ts";
 import type { PipelineDependencies } from "../../../layers/domain/pipeline/pipeline-dependencies.ts";
 import { pipelineSettings } from "../../../layers/domain/pipeline/pipeline-settings.ts";
 import type { NightlyInput } from "../../../local/pipeline/run-nightly.ts";
@@ -18,14 +16,18 @@ import type { NightlyInput } from "../../../local/pipeline/run-nightly.ts";
 export const USERS = 60;
 export const ITEMS = 90;
 
-/** A small generated data set, the same for every test (seeded). */
-export function syntheticTable(seed = 7) {
-  const builder = new InteractionTableBuilder();
-  for (const row of generateInteractions({ users: USERS, items: ITEMS, interactions: 1500, seed })) {
-    const weight = eventWeight(row.eventType, row.value);
-    builder.add(row.userId, row.itemId, weight, row.timestamp);
-  }
-  return builder.build();
+/** A small generated data set of events, the same for every test (seeded). */
+export function syntheticEvents(seed = 7): SourceEvent[] {
+  return [...generateInteractions({ users: USERS, items: ITEMS, interactions: 1500, seed })].map(
+    (row, n) => ({
+      eventId: `event-${seed}-${n}`,
+      userId: row.userId,
+      itemId: row.itemId,
+      type: row.eventType,
+      ...(row.value === undefined ? {} : { value: row.value }),
+      timestamp: row.timestamp * 1000,
+    }),
+  );
 }
 
 export interface PipelineFixture {
@@ -46,7 +48,7 @@ export async function pipelineFixture(): Promise<PipelineFixture> {
   const vectorIndex = new InMemoryVectorIndex();
   const batchRecs = new InMemoryBatchRecStore({ clock });
   const deps: PipelineDependencies = {
-    interactions: tableInteractionSource(syntheticTable()),
+    interactions: eventListSource(syntheticEvents()),
     workspace: new FileSystemArchiveStore(join(root, "workspace")),
     registry,
     models: new FileSystemModelStore(join(root, "models")),

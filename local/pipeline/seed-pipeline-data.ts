@@ -1,0 +1,122 @@
+import { archiveEvents } from "../../layers/domain/archive/archive-events.ts";
+import {
+  generateCatalog,
+  generateInteractions,
+} from "../../layers/domain/generator/synthetic-interactions.ts";
+import { eventWeight } from "../../layers/domain/interactions/event-types.ts";
+import type { ArchiveStore } from "../../layers/ports/archive-store.ts";
+import type { StreamEvent } from "../../layers/ports/event-bus.ts";
+import type { InteractionLog, InteractionRecord } from "../../layers/ports/interaction-log.ts";
+import type { ItemCatalog } from "../../layers/ports/item-catalog.ts";
+
+export interface PipelineSeedOptions {
+  readonly users: number;
+  readonly items: number;
+  readonly interactions: number;
+  /** @default 42 */
+  readonly seed?: number;
+  /** The share of the newest interactions that reach only the interaction log, not the archive. @default 0.02 */
+  readonly recentShare?: number;
+  /** The time the newest interaction happened before. @default now */
+  readonly now?: number;
+  /** Called after each archived or logged chunk with the interactions written so far. */
+  readonly progress?: (written: number, total: number) => void;
+}
+
+export interface PipelineSeedTargets {
+  readonly archive: ArchiveStore;
+  readonly log: InteractionLog;
+  readonly catalog: ItemCatalog;
+}
+
+export interface PipelineSeedResult {
+  readonly archived: number;
+  readonly logged: number;
+  readonly items: number;
+}
+
+const HOUR_MS = 3_600_000;
+const LOG_BATCH = 500;
+const DAY_MS = 86_400_000;
+
+/**
+ * What the nightly cycle finds after weeks of traffic, on any adapters: a generated catalog, the older
+ * interactions in the Parquet archive (as the archive consumer writes them, hour-partitioned by arrival),
+ * and the newest ones only in the interaction log (they arrived after the archive's last file). The
+ * generator's timeline is shifted to end a minute before `now`, so the log's 48 h retention keeps them.
+ */
+export async function seedPipelineData(
+  targets: PipelineSeedTargets,
+  options: PipelineSeedOptions,
+): Promise<PipelineSeedResult> {
+  const seed = options.seed ?? 42;
+  const now = options.now ?? Date.now();
+  const catalog = generateCatalog({ items: options.items, seed });
+  const updatedAt = now;
+  const catalogItems = [...catalog].map(([itemId, category]) => ({
+    itemId,
+    title: `Item ${itemId}`,
+    categories: [category],
+    available: true,
+    hidden: false,
+    attributes: {},
+    updatedAt,
+  }));
+  for (let i = 0; i < catalogItems.length; i += 1000)
+    await targets.catalog.upsert(catalogItems.slice(i, i + 1000));
+
+  const { users, items, interactions } = options;
+  const rows = [...generateInteractions({ users, items, interactions, seed, days: 28 })].sort(
+    (a, b) => a.timestamp - b.timestamp,
+  );
+  const shift = now - 60_000 - (rows.at(-1)?.timestamp ?? 0) * 1000;
+  let written = 0;
+  const events: StreamEvent[] = rows.map((row, n) => {
+    const timestamp = row.timestamp * 1000 + shift;
+    return {
+      eventId: `seed-${seed}-${n}`,
+      userId: row.userId,
+      itemId: row.itemId,
+      type: row.eventType,
+      ...(row.value === undefined ? {} : { value: row.value }),
+      timestamp,
+      receivedAt: timestamp + 250,
+    };
+  });
+  // The log keeps 48 h: whatever is older than a day goes to the archive even if the share asks otherwise.
+  const dayAgo = events.findIndex((event) => event.timestamp > now - DAY_MS);
+  const recentFrom = Math.max(
+    Math.floor(events.length * (1 - (options.recentShare ?? 0.02))),
+    dayAgo === -1 ? events.length : dayAgo,
+  );
+  // One archive batch per hour of arrivals, as the archive consumer writes them (and a bounded number of
+  // concurrent PUTs: archiveEvents writes a batch's partitions at once).
+  for (let from = 0; from < recentFrom; ) {
+    const hour = Math.floor((events[from] as StreamEvent).receivedAt / HOUR_MS);
+    let to = from;
+    while (to < recentFrom && Math.floor((events[to] as StreamEvent).receivedAt / HOUR_MS) === hour) to++;
+    await archiveEvents(targets.archive, `seed-${from}-${to - 1}`, events.slice(from, to));
+    written = to;
+    from = to;
+    options.progress?.(written, events.length);
+  }
+  const recent = events.slice(recentFrom);
+  for (let from = 0; from < recent.length; from += LOG_BATCH) {
+    await targets.log.append(recent.slice(from, from + LOG_BATCH).map(toRecord));
+    written = recentFrom + Math.min(from + LOG_BATCH, recent.length);
+    options.progress?.(written, events.length);
+  }
+  return { archived: recentFrom, logged: recent.length, items: catalogItems.length };
+}
+
+function toRecord(event: StreamEvent): InteractionRecord {
+  return {
+    eventId: event.eventId,
+    userId: event.userId,
+    itemId: event.itemId,
+    type: event.type,
+    weight: eventWeight(event.type, event.value),
+    ...(event.value === undefined ? {} : { value: event.value }),
+    occurredAt: event.timestamp,
+  };
+}
