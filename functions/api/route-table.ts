@@ -92,6 +92,18 @@ export const HANDLERS = {
     timeoutSeconds: 10,
     memorySizeMb: 512,
   },
+  "admin-training-runs": {
+    entry: "api/admin-training-runs-handler.ts",
+    description: "POST/GET /v1/admin/training-runs: start and inspect nightly pipeline runs",
+    timeoutSeconds: 10,
+    memorySizeMb: 256,
+  },
+  "admin-models": {
+    entry: "api/admin-models-handler.ts",
+    description: "GET /v1/admin/models: model versions, metrics and the active one",
+    timeoutSeconds: 10,
+    memorySizeMb: 256,
+  },
 } as const satisfies Record<string, HandlerDefinition>;
 
 export type HandlerId = keyof typeof HANDLERS;
@@ -115,32 +127,8 @@ export const ROUTES = [
   },
   { method: "GET", path: "/v1/items/{itemId}/similar", handler: "similar-items", auth: "api-key" },
   { method: "GET", path: "/v1/popular", handler: "popular-items", auth: "api-key" },
-] as const satisfies readonly RouteDefinition<HandlerId>[];
-
-/** Handlers that issues 5 and 6 will add; their modules do not exist yet. */
-export const PLANNED_HANDLERS = {
-  "admin-training-runs": {
-    entry: "api/admin-training-runs-handler.ts",
-    description: "POST/GET /v1/admin/training-runs: start and inspect nightly pipeline runs",
-    timeoutSeconds: 10,
-    memorySizeMb: 256,
-  },
-  "admin-models": {
-    entry: "api/admin-models-handler.ts",
-    description: "GET /v1/admin/models: model versions, metrics and the active one",
-    timeoutSeconds: 10,
-    memorySizeMb: 256,
-  },
-} as const satisfies Record<string, HandlerDefinition>;
-
-export type PlannedHandlerId = keyof typeof PLANNED_HANDLERS;
-
-/**
- * Routes of issues 5 (serving, catalog, users, OpenAPI) and 6 (admin) whose handlers are not
- * built yet. Neither the front nor CDK serves them.
- */
-export const PLANNED_ROUTES = [
   { method: "POST", path: "/v1/admin/training-runs", handler: "admin-training-runs", auth: "admin" },
+  { method: "GET", path: "/v1/admin/training-runs", handler: "admin-training-runs", auth: "admin" },
   {
     method: "GET",
     path: "/v1/admin/training-runs/{runId}",
@@ -148,7 +136,15 @@ export const PLANNED_ROUTES = [
     auth: "admin",
   },
   { method: "GET", path: "/v1/admin/models", handler: "admin-models", auth: "admin" },
-] as const satisfies readonly RouteDefinition<HandlerId | PlannedHandlerId>[];
+] as const satisfies readonly RouteDefinition<HandlerId>[];
+
+/** Handlers whose modules do not exist yet (none now: every planned one has shipped). */
+export const PLANNED_HANDLERS: Readonly<Record<string, HandlerDefinition>> = {};
+
+export type PlannedHandlerId = keyof typeof PLANNED_HANDLERS;
+
+/** Routes whose handlers are not built yet; neither the front nor CDK serves them. None now. */
+export const PLANNED_ROUTES = [] as const satisfies readonly RouteDefinition<HandlerId | PlannedHandlerId>[];
 
 /** What is served today. */
 export const API_ROUTE_TABLE: RouteTable = { routes: ROUTES, handlers: HANDLERS };

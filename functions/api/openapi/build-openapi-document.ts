@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type HttpMethod, PLANNED_ROUTES, ROUTES, type RouteAuth } from "../route-table.ts";
 import { parsePathTemplate } from "../route-table-validation.ts";
 import {

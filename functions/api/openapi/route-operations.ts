@@ -5,16 +5,21 @@ import {
 } from "../../../layers/domain/catalog/catalog-item-schema.ts";
 import { CATALOG_LIMITS } from "../../../layers/domain/catalog/catalog-limits.ts";
 import { EVENT_LIMITS } from "../../../layers/domain/events/event-limits.ts";
+import {
+  ADMIN_BODY_MAX_BYTES,
+  StartTrainingRunBodySchema,
+} from "../../../layers/domain/training-runs/training-run-request-schema.ts";
 import { UserAttributesBodySchema } from "../../../layers/domain/users/user-attributes-schema.ts";
 import type { PLANNED_ROUTES, ROUTES } from "../route-table.ts";
 import {
-  AdminObjectSchema,
   CatalogItemResponseSchema,
   CatalogUpsertResponseSchema,
   EventsAcceptedResponseSchema,
   EventsRequestDocumentSchema,
   HealthResponseSchema,
   ItemPathSchema,
+  ModelListResponseSchema,
+  ModelsQuerySchema,
   OpenApiDocumentSchema,
   PopularItemsQuerySchema,
   PopularItemsResponseSchema,
@@ -22,7 +27,11 @@ import {
   RecommendationsQuerySchema,
   SimilarItemsQuerySchema,
   SimilarItemsResponseSchema,
+  TrainingRunListResponseSchema,
   TrainingRunPathSchema,
+  TrainingRunResponseSchema,
+  TrainingRunStartedResponseSchema,
+  TrainingRunsQuerySchema,
   UserPathSchema,
   UserResponseSchema,
 } from "./schemas.ts";
@@ -201,24 +210,38 @@ export const ROUTE_OPERATIONS = {
   "POST /v1/admin/training-runs": {
     operationId: "startTrainingRun",
     summary: "Start a nightly pipeline run now",
+    description:
+      "Starts the nightly state machine with the given (or the configured default) trainer and quality gate, " +
+      "and answers at once; follow the run with GET /v1/admin/training-runs/{runId}. A run id given in the " +
+      "body makes the start safe to retry: the same id and parameters while that run is running answer that " +
+      "run, and any other reuse of an id is a 409 (Step Functions keeps execution names for 90 days).",
     tag: "admin",
-    requestBody: { schema: AdminObjectSchema, maxBytes: 64 * 1024, required: false },
-    success: { status: 202, description: "The run started.", schema: AdminObjectSchema },
+    requestBody: { schema: StartTrainingRunBodySchema, maxBytes: ADMIN_BODY_MAX_BYTES, required: false },
+    success: { status: 202, description: "The run started.", schema: TrainingRunStartedResponseSchema },
     errors: [401, 409, 503],
+  },
+  "GET /v1/admin/training-runs": {
+    operationId: "listTrainingRuns",
+    summary: "The most recent pipeline runs",
+    tag: "admin",
+    query: TrainingRunsQuerySchema,
+    success: { status: 200, description: "Runs, newest first.", schema: TrainingRunListResponseSchema },
+    errors: [401, 503],
   },
   "GET /v1/admin/training-runs/{runId}": {
     operationId: "getTrainingRun",
-    summary: "A pipeline run's state",
+    summary: "A pipeline run: its status, steps and the model it produced",
     tag: "admin",
     pathParameters: TrainingRunPathSchema,
-    success: { status: 200, description: "The run.", schema: AdminObjectSchema },
+    success: { status: 200, description: "The run.", schema: TrainingRunResponseSchema },
     errors: [401, 404, 503],
   },
   "GET /v1/admin/models": {
     operationId: "listModels",
     summary: "Model versions, their metrics and the active one",
     tag: "admin",
-    success: { status: 200, description: "The model versions.", schema: AdminObjectSchema },
+    query: ModelsQuerySchema,
+    success: { status: 200, description: "The model versions.", schema: ModelListResponseSchema },
     errors: [401, 503],
   },
 } as const satisfies Record<RouteKey, OperationDescription>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   CatalogItemBodySchema,
   CatalogItemsBatchSchema,
@@ -11,7 +11,17 @@ import {
   DIVERSITY_MODES,
   RECOMMENDATION_LIMITS,
 } from "../../../layers/domain/serving/recommendation-types.ts";
+import {
+  RunIdSchema,
+  StartTrainingRunBodySchema,
+} from "../../../layers/domain/training-runs/training-run-request-schema.ts";
 import { UserAttributesBodySchema } from "../../../layers/domain/users/user-attributes-schema.ts";
+import type { ModelStatus } from "../../../layers/ports/model-registry.ts";
+import {
+  TRAINERS,
+  TRAINING_RUN_STATUSES,
+  TRAINING_STEP_STATUSES,
+} from "../../../layers/ports/training-runs.ts";
 import { HTTP_ERROR_CODES } from "../../commons/http-errors.ts";
 
 /**
@@ -27,7 +37,8 @@ import { HTTP_ERROR_CODES } from "../../commons/http-errors.ts";
 
 export const UserPathSchema = z.object({ userId: ResourceIdSchema });
 export const ItemPathSchema = z.object({ itemId: ResourceIdSchema });
-export const TrainingRunPathSchema = z.object({ runId: ResourceIdSchema });
+/** Run ids are narrower than other ids: they name a model version, an index and a storage prefix too. */
+export const TrainingRunPathSchema = z.object({ runId: RunIdSchema });
 
 // --- Query parameters. API Gateway hands them over as strings; numbers are parsed, then checked.
 
@@ -102,6 +113,18 @@ export const PopularItemsQuerySchema = z.strictObject({
     default: POPULAR_WINDOW_HOURS.defaultHours,
   }).meta({ description: `The counting window in hours, 1–${POPULAR_WINDOW_HOURS.maxHours}.` }),
 });
+
+/** How many runs or model versions an admin listing returns: 20 unless asked, at most 100. */
+export const ADMIN_LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+
+const AdminListLimitSchema = queryInteger({
+  min: 1,
+  max: ADMIN_LIST_LIMITS.maxLimit,
+  default: ADMIN_LIST_LIMITS.defaultLimit,
+}).meta({ description: `How many to return, newest first, 1–${ADMIN_LIST_LIMITS.maxLimit}.` });
+
+export const TrainingRunsQuerySchema = z.strictObject({ limit: AdminListLimitSchema });
+export const ModelsQuerySchema = z.strictObject({ limit: AdminListLimitSchema });
 
 // --- Errors.
 
@@ -218,9 +241,111 @@ export const OpenApiDocumentSchema = z.looseObject({
   paths: z.record(z.string(), z.unknown()),
 });
 
-// --- Admin (issue 6 settles these shapes; until then the document promises only a JSON object).
+// --- Admin: nightly pipeline runs and model versions.
 
-export const AdminObjectSchema = z.looseObject({}).meta({ description: "Defined with the admin API." });
+const EpochMillisecondsSchema = z.number().int().meta({ description: "Epoch milliseconds." });
+const MODEL_STATUSES = [
+  "candidate",
+  "active",
+  "archived",
+  "rejected",
+] as const satisfies readonly ModelStatus[];
+
+export const ModelVersionSchema = z.strictObject({
+  version: z.string(),
+  status: z.enum(MODEL_STATUSES).meta({
+    description:
+      "`candidate`: trained, not (yet) serving; `active`: serving; `archived`: served before; `rejected`: failed the quality gate.",
+  }),
+  createdAt: EpochMillisecondsSchema,
+  activatedAt: EpochMillisecondsSchema.nullable(),
+  factors: z.number().int().min(1),
+  users: z.number().int().min(0),
+  items: z.number().int().min(0),
+  metrics: z
+    .record(z.string(), z.number())
+    .meta({ description: "Offline metrics on the run's holdout, e.g. `ndcg@10`, `precision@10`." }),
+  artifactLocation: z.string().meta({ description: "Where the model artifact is stored." }),
+});
+
+export const ModelListResponseSchema = z.strictObject({
+  activeVersion: z
+    .string()
+    .nullable()
+    .meta({ description: "The version serving now; null before the first." }),
+  models: z.array(ModelVersionSchema).meta({ description: "Newest first." }),
+});
+
+export const TrainingRunStartedResponseSchema = z.strictObject({
+  runId: RunIdSchema.meta({ description: "The run's id, also the version of the model it trains." }),
+  status: z.literal("RUNNING"),
+  startedAt: EpochMillisecondsSchema,
+});
+
+const TrainingRunStatusSchema = z.enum(TRAINING_RUN_STATUSES);
+
+export const TrainingRunStepSchema = z.strictObject({
+  name: z.string().meta({ description: "The state of the nightly definition." }),
+  type: z.string().meta({ description: "Task, Choice, Pass, Parallel, Map, Wait, Succeed or Fail." }),
+  status: z.enum(TRAINING_STEP_STATUSES).meta({
+    description:
+      "`retrying`: the last attempt failed and the run goes on; `caught`: failed, and the run moved on " +
+      "to its failure path; `failed`: the run failed here; `aborted`: still open when the run stopped.",
+  }),
+  enteredAt: EpochMillisecondsSchema,
+  exitedAt: EpochMillisecondsSchema.optional(),
+  attempts: z
+    .number()
+    .int()
+    .min(1)
+    .meta({ description: "Entries plus retries, summed over Map iterations." }),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+  iterations: z
+    .strictObject({
+      started: z.number().int().min(0),
+      succeeded: z.number().int().min(0),
+      failed: z.number().int().min(0),
+    })
+    .optional()
+    .meta({ description: "An inline Map's iterations (a distributed Map runs them as child executions)." }),
+});
+
+export const TrainingRunSummarySchema = z.strictObject({
+  runId: z.string(),
+  status: TrainingRunStatusSchema,
+  startedAt: EpochMillisecondsSchema,
+  stoppedAt: EpochMillisecondsSchema.optional(),
+});
+
+export const TrainingRunResponseSchema = z.strictObject({
+  runId: z.string(),
+  status: TrainingRunStatusSchema,
+  startedAt: EpochMillisecondsSchema,
+  stoppedAt: EpochMillisecondsSchema.optional(),
+  input: z
+    .strictObject({
+      trainer: z.enum(TRAINERS),
+      qualityGate: z.strictObject({ maxNdcgDrop: z.number() }),
+    })
+    .optional()
+    .meta({
+      description: "What the run was started with (absent for a run started by hand with other input).",
+    }),
+  steps: z
+    .array(TrainingRunStepSchema)
+    .meta({ description: "The states the run went through, first entered first." }),
+  failedStep: z.string().optional().meta({ description: "The step that broke the run, if one did." }),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+  model: ModelVersionSchema.optional().meta({
+    description: "The model version the run registered (its version is the run id), once it did.",
+  }),
+});
+
+export const TrainingRunListResponseSchema = z.strictObject({
+  runs: z.array(TrainingRunSummarySchema).meta({ description: "Most recently started first." }),
+});
 
 /**
  * The schemas the document names under components/schemas (and refers to by $ref), by component name:
@@ -238,6 +363,10 @@ export const RESPONSE_COMPONENT_SCHEMAS = {
   UserResponse: UserResponseSchema,
   EventsAcceptedResponse: EventsAcceptedResponseSchema,
   HealthResponse: HealthResponseSchema,
+  TrainingRunStartedResponse: TrainingRunStartedResponseSchema,
+  TrainingRunResponse: TrainingRunResponseSchema,
+  TrainingRunListResponse: TrainingRunListResponseSchema,
+  ModelListResponse: ModelListResponseSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export const REQUEST_COMPONENT_SCHEMAS = {
@@ -245,4 +374,5 @@ export const REQUEST_COMPONENT_SCHEMAS = {
   CatalogItemBody: CatalogItemBodySchema,
   CatalogItemsBatch: CatalogItemsBatchSchema,
   UserAttributesBody: UserAttributesBodySchema,
+  StartTrainingRunBody: StartTrainingRunBodySchema,
 } as const satisfies Record<string, z.ZodType>;

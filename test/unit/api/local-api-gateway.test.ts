@@ -106,6 +106,8 @@ describe("local API Gateway front", () => {
         FLYWHEEL_REDIS_URL: "redis://127.0.0.1:9",
         FLYWHEEL_MODEL_REGISTRY_TABLE: "model-registry-local",
         FLYWHEEL_ARTIFACT_BUCKET: "artifacts-local",
+        FLYWHEEL_TRAINING_STATE_MACHINE_ARN:
+          "arn:aws:states:us-east-1:000000000000:stateMachine:flywheel-local-nightly",
       },
       integrationTimeoutMs: 1500,
       log: (line) => logLines.push(line),

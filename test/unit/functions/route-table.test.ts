@@ -76,6 +76,7 @@ describe("the route table", () => {
         "DELETE /v1/users/{userId} api-key",
         "POST /v1/events api-key",
         "POST /v1/admin/training-runs admin",
+        "GET /v1/admin/training-runs admin",
         "GET /v1/admin/training-runs/{runId} admin",
         "GET /v1/admin/models admin",
       ].sort(),
