@@ -14,6 +14,8 @@ export interface ApiHandlerGrantSources {
   /** The ingest stack: the stage's event bus (Kinesis, or the MSK topic). */
   readonly ingest: { grantEventPublish(fn: FlywheelFunction): void };
   readonly search: SearchStack;
+  /** The training stack: starting and following nightly runs (TrainingStack.grantRunControl). */
+  readonly training: { grantRunControl(fn: FlywheelFunction): void };
 }
 
 /** Options keyed by handler id, served or planned: a misspelt id does not compile. */
@@ -22,10 +24,10 @@ export type ApiHandlerOptions = Partial<Record<HandlerId | PlannedHandlerId, Han
 /**
  * What each API handler needs from the other stacks: its VPC placement and its least-privilege grants. One
  * place, so the handlers' access can be read (and reviewed) at a glance. `openapi` serves a static
- * document and needs nothing; `health` likewise; the admin handlers (issue 6) bring their own.
+ * document and needs nothing; `health` likewise.
  */
 export function apiHandlerOptions(sources: ApiHandlerGrantSources): ApiHandlerOptions {
-  const { stage, data, network, ingest, search } = sources;
+  const { stage, data, network, ingest, search, training } = sources;
   // The cache and the OpenSearch domain are reachable only from inside the VPC.
   const inVpc = { network: network.functionPlacement };
   const grantServing = (fn: FlywheelFunction): void => {
@@ -73,6 +75,15 @@ export function apiHandlerOptions(sources: ApiHandlerGrantSources): ApiHandlerOp
         data.grantBatchRecommendationsReadWrite(fn);
       },
     },
+    // Operator routes (issue 6), outside the VPC: they call Step Functions and DynamoDB only. Starting a
+    // run and reading its executions; the registry for the versions and metrics a run produced.
+    "admin-training-runs": {
+      grant: (fn) => {
+        training.grantRunControl(fn);
+        data.grantModelRegistryRead(fn);
+      },
+    },
+    "admin-models": { grant: (fn) => data.grantModelRegistryRead(fn) },
   };
 }
 

@@ -8,6 +8,7 @@ import { DataStack } from "./stacks/data-stack.ts";
 import { IngestStack } from "./stacks/ingest-stack.ts";
 import { NetworkStack } from "./stacks/network-stack.ts";
 import { SearchStack } from "./stacks/search-stack.ts";
+import { TrainingStack } from "./stacks/training-stack.ts";
 
 // The CDK app (cdk.json: `node infra/app.ts`, run by Node 24 from node_modules/.bin). Choose the stage with
 // `npx cdk synth -c stage=prod`; see infra/config/stage-config.ts for every context key.
@@ -25,7 +26,8 @@ const stackName = (part: string) => `Flywheel-${stage.stageName}-${part}`;
 
 // Deployed in this order: Data, then Network (the cache is encrypted with the data key), then Search (the
 // OpenSearch domain, in the VPC, under the data key) and Ingest (the stream consumers, in the VPC), then
-// Api (whose handlers use all of them).
+// Training (the nightly pipeline: it rebuilds the vector index and alarms on the ingest stack's topic),
+// then Api (whose handlers use all of them; the admin routes start training runs).
 const data = new DataStack(app, stackName("Data"), {
   env,
   stage,
@@ -63,6 +65,21 @@ const search = new SearchStack(app, stackName("Search"), {
 search.addStackDependency(data);
 search.addStackDependency(network);
 
+const training = new TrainingStack(app, stackName("Training"), {
+  env,
+  stage,
+  data,
+  network,
+  search,
+  alarmTopic: ingest.alarmTopic,
+  functionEnvironment,
+  description: `Flywheel (${stage.stageName}): the nightly training pipeline (Step Functions, EMR Serverless Spark, Scheduler)`,
+});
+training.addStackDependency(data);
+training.addStackDependency(network);
+training.addStackDependency(search);
+training.addStackDependency(ingest);
+
 // What each handler needs from the other stacks (infra/api-handler-options.ts); ApiRoutes stays generic and
 // applies them by handler id. A handler still in PLANNED_HANDLERS gets its options once its routes are served.
 const api = new ApiStack(app, stackName("Api"), {
@@ -71,13 +88,14 @@ const api = new ApiStack(app, stackName("Api"), {
   version: functionEnvironment.version,
   description: `Flywheel (${stage.stageName}): HTTP API (API Gateway REST API and its Lambdas)`,
   handlerOptions: servedHandlerOptions(
-    apiHandlerOptions({ stage, data, network, ingest, search }),
+    apiHandlerOptions({ stage, data, network, ingest, search, training }),
     API_ROUTE_TABLE,
   ),
 });
 api.addStackDependency(data);
 api.addStackDependency(ingest);
 api.addStackDependency(search);
+api.addStackDependency(training);
 
 Tags.of(app).add("project", "flywheel");
 Tags.of(app).add("stage", stage.stageName);

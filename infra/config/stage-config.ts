@@ -81,7 +81,61 @@ export interface StageConfig {
   readonly api: {
     readonly throttle: UsagePlanThrottle;
   };
+  /** The nightly training pipeline (infra/stacks/training-stack.ts). */
+  readonly training: TrainingConfig;
 }
+
+/** The nightly pipeline: when it runs, how it trains, what it may use, and how it is logged. */
+export interface TrainingConfig {
+  /** The EventBridge Scheduler schedule that starts the nightly run. */
+  readonly schedule: {
+    /** A Scheduler expression evaluated in UTC: `cron(0 2 * * ? *)` (02:00 every day) or `rate(…)`. */
+    readonly expression: string;
+    /** Off: the schedule exists but starts nothing (runs are started from the admin API). */
+    readonly enabled: boolean;
+  };
+  /** The trainer of scheduled runs: Spark on EMR Serverless, or the embedded TypeScript trainer (a Lambda). */
+  readonly trainer: TrainerKind;
+  /** The quality gate: a candidate whose nDCG@10 falls by more than this below the active model's is rejected. */
+  readonly maxNdcgDrop: number;
+  /** The EMR Serverless application the Spark job runs on. */
+  readonly emr: {
+    /** An EMR 7.x release (Spark 3.5, Python 3 with NumPy). */
+    readonly releaseLabel: string;
+    /** The application stops (and costs nothing) after this long without a job. */
+    readonly idleTimeoutMinutes: number;
+    /** What all its workers together may use at once: a cost ceiling. */
+    readonly maxVcpu: number;
+    readonly maxMemoryGb: number;
+  };
+  /** The Spark job's resources (spark-submit parameters). */
+  readonly spark: {
+    readonly executorCores: SparkWorkerCores;
+    readonly executorMemoryGb: number;
+    readonly driverCores: SparkWorkerCores;
+    readonly driverMemoryGb: number;
+    /** Dynamic allocation's ceiling. */
+    readonly maxExecutors: number;
+  };
+  /** The pipeline Lambdas' memory (which also buys CPU): the embedded trainer's, and the data-heavy steps'. */
+  readonly lambda: {
+    readonly trainMemoryMb: number;
+    /** PrepareData, Evaluate and PlanBatchRecs hold the whole interaction table in memory. */
+    readonly largeStepMemoryMb: number;
+  };
+  /** The state machine's execution log. */
+  readonly logging: {
+    /** `ALL` logs every state transition; `ERROR` only failures. */
+    readonly level: "ALL" | "ERROR";
+    /** Whether states' input and output go into the log (run ids, versions, metrics; no user data). */
+    readonly includeExecutionData: boolean;
+    readonly retentionDays: number;
+  };
+}
+
+export type TrainerKind = "spark" | "embedded";
+/** EMR Serverless workers come with 1, 2, 4, 8 or 16 vCPUs. */
+export type SparkWorkerCores = 1 | 2 | 4 | 8 | 16;
 
 /** Stages that hold no data worth keeping; every other stage, prod included, retains data. */
 const DISPOSABLE_STAGES = new Set(["dev", "test", "sandbox"]);
@@ -100,6 +154,57 @@ const SEARCH_DEFAULTS = {
 } as const;
 const DEFAULT_MASTER_INSTANCE_TYPE = "m6g.large.search";
 
+/**
+ * The nightly pipeline's defaults. Elsewhere: the embedded trainer (a development data set fits one Lambda),
+ * a small Spark ceiling for runs that ask for Spark, and a verbose log. In prod: Spark, room for twenty
+ * executors, and a log of failures only, without payloads.
+ */
+const TRAINING_DEFAULTS = {
+  other: {
+    trainer: "embedded",
+    emrMaxVcpu: 16,
+    emrMaxMemoryGb: 64,
+    executorMemoryGb: 8,
+    driverMemoryGb: 4,
+    maxExecutors: 2,
+    largeStepMemoryMb: 4096,
+    logLevel: "ALL",
+    logExecutionData: true,
+    logRetentionDays: 30,
+  },
+  production: {
+    trainer: "spark",
+    emrMaxVcpu: 128,
+    emrMaxMemoryGb: 512,
+    executorMemoryGb: 16,
+    driverMemoryGb: 8,
+    maxExecutors: 20,
+    largeStepMemoryMb: 8192,
+    logLevel: "ERROR",
+    logExecutionData: false,
+    logRetentionDays: 90,
+  },
+} as const;
+
+/** 02:00 UTC every day. */
+export const DEFAULT_TRAINING_SCHEDULE = "cron(0 2 * * ? *)";
+export const DEFAULT_EMR_RELEASE_LABEL = "emr-7.5.0";
+/** The retention periods CloudWatch Logs accepts, in days. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+/**
+ * The most memory an EMR Serverless worker of each size has, GB. Spark asks for the heap plus an overhead
+ * (10%, at least 384 MB), and a request above the worker's ceiling fails the job when it starts.
+ */
+const WORKER_MEMORY_CEILING_GB: Readonly<Record<SparkWorkerCores, number>> = {
+  1: 8,
+  2: 16,
+  4: 30,
+  8: 60,
+  16: 120,
+};
+
 /** `-c key=true` arrives as a string, cdk.json as a boolean; "false" must not coerce to true. */
 const contextBoolean = z.union([z.boolean(), z.stringbool()]);
 const searchInstanceType = z
@@ -107,6 +212,13 @@ const searchInstanceType = z
   .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/, "must be an OpenSearch instance type (r6g.large.search)")
   // T2 nodes cannot encrypt data at rest, which the domain requires.
   .refine((type) => !type.startsWith("t2."), "t2 instance types do not support encryption at rest");
+const sparkWorkerCores = z.coerce
+  .number()
+  .refine(
+    (cores): cores is SparkWorkerCores => [1, 2, 4, 8, 16].includes(cores),
+    "must be 1, 2, 4, 8 or 16 (the EMR Serverless worker sizes)",
+  );
+const lambdaMemoryMb = z.coerce.number().int().min(128).max(10_240);
 
 /**
  * CDK context values: typed JSON from cdk.json, strings from `-c key=value`. Every key, its default and range:
@@ -140,6 +252,24 @@ const searchInstanceType = z
  * | searchMasterInstanceType | m6g.large.search | their type, with searchDedicatedMasters |
  * | apiThrottleRate | 1000 | API usage plan: requests/s per client key, steady (1-10000) |
  * | apiThrottleBurst | 2000 | API usage plan: requests per client key at once (1-5000) |
+ * | trainingSchedule | cron(0 2 * * ? *) | nightly run: EventBridge Scheduler cron(…) or rate(…) expression, UTC |
+ * | trainingScheduleEnabled | true | false keeps the schedule but starts nothing |
+ * | trainingTrainer | embedded; spark in prod | trainer of scheduled runs: spark (EMR Serverless) or embedded (Lambda) |
+ * | trainingMaxNdcgDrop | 0.02 | quality gate: largest nDCG@10 drop below the active model accepted (0-1) |
+ * | trainingEmrReleaseLabel | emr-7.5.0 | EMR Serverless release, 7.x (Spark 3.5, Python 3, NumPy) |
+ * | trainingEmrIdleTimeoutMinutes | 15 | the EMR application stops after this long idle (1-10080) |
+ * | trainingEmrMaxVcpu | 16; 128 in prod | EMR application ceiling, vCPU (1-10000) |
+ * | trainingEmrMaxMemoryGb | 64; 512 in prod | EMR application ceiling, GB (1-100000) |
+ * | trainingSparkExecutorCores | 4 | vCPUs per executor: 1, 2, 4, 8 or 16 |
+ * | trainingSparkExecutorMemoryGb | 8; 16 in prod | heap per executor, GB (fits the worker with 10% overhead) |
+ * | trainingSparkDriverCores | 2 | vCPUs of the driver: 1, 2, 4, 8 or 16 |
+ * | trainingSparkDriverMemoryGb | 4; 8 in prod | heap of the driver, GB (fits the worker with 10% overhead) |
+ * | trainingSparkMaxExecutors | 2; 20 in prod | dynamic allocation's ceiling (1-1000) |
+ * | trainingTrainMemoryMb | 10240 | embedded trainer Lambda's memory (128-10240) |
+ * | trainingLargeStepMemoryMb | 4096; 8192 in prod | PrepareData, Evaluate, PlanBatchRecs Lambdas' memory (128-10240) |
+ * | trainingLogLevel | ALL; ERROR in prod | state machine log level: ALL or ERROR |
+ * | trainingLogExecutionData | true; false in prod | state input and output in the execution log |
+ * | trainingLogRetentionDays | 30; 90 in prod | execution log retention, a CloudWatch Logs period (1, 3, 5, 7, 14, 30, 60, 90, …) |
  */
 const contextSchema = z
   .object({
@@ -207,6 +337,43 @@ const contextSchema = z
       .min(1)
       .max(5_000)
       .default(DEFAULT_USAGE_PLAN_THROTTLE.burstLimit),
+    trainingSchedule: z
+      .string()
+      .regex(
+        /^(cron\(\S+( \S+){5}\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\))$/,
+        "must be an EventBridge Scheduler expression: cron(0 2 * * ? *) (six fields) or rate(1 day)",
+      )
+      .default(DEFAULT_TRAINING_SCHEDULE),
+    trainingScheduleEnabled: contextBoolean.default(true),
+    trainingTrainer: z.enum(["spark", "embedded"]).optional(),
+    trainingMaxNdcgDrop: z.coerce.number().min(0).max(1).default(0.02),
+    trainingEmrReleaseLabel: z
+      .string()
+      .regex(
+        /^emr-7\.\d+\.\d+$/,
+        "must be an EMR 7.x release label (emr-7.5.0): Spark 3.5 with Python 3 and NumPy",
+      )
+      .default(DEFAULT_EMR_RELEASE_LABEL),
+    trainingEmrIdleTimeoutMinutes: z.coerce.number().int().min(1).max(10_080).default(15),
+    trainingEmrMaxVcpu: z.coerce.number().int().min(1).max(10_000).optional(),
+    trainingEmrMaxMemoryGb: z.coerce.number().int().min(1).max(100_000).optional(),
+    trainingSparkExecutorCores: sparkWorkerCores.default(4),
+    trainingSparkExecutorMemoryGb: z.coerce.number().int().min(1).max(120).optional(),
+    trainingSparkDriverCores: sparkWorkerCores.default(2),
+    trainingSparkDriverMemoryGb: z.coerce.number().int().min(1).max(120).optional(),
+    trainingSparkMaxExecutors: z.coerce.number().int().min(1).max(1000).optional(),
+    trainingTrainMemoryMb: lambdaMemoryMb.default(10_240),
+    trainingLargeStepMemoryMb: lambdaMemoryMb.optional(),
+    trainingLogLevel: z.enum(["ALL", "ERROR"]).optional(),
+    trainingLogExecutionData: contextBoolean.optional(),
+    trainingLogRetentionDays: z.coerce
+      .number()
+      .int()
+      .refine(
+        (days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days),
+        `must be a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(", ")})`,
+      )
+      .optional(),
   })
   .refine((context) => context.iteratorAgeAlarmSeconds < context.streamMaxRecordAgeSeconds, {
     // Otherwise records would expire into the dead-letter queue before anyone is told the consumer is behind.
@@ -240,6 +407,7 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
   const searchDefaults =
     context.stage === PRODUCTION_STAGE ? SEARCH_DEFAULTS.production : SEARCH_DEFAULTS.other;
   const dedicatedMasters = context.searchDedicatedMasters ?? searchDefaults.dedicatedMasters;
+  const training = trainingConfig(context);
   return {
     stageName: context.stage,
     dataRemovalPolicy,
@@ -279,5 +447,53 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
       dedicatedMasterInstanceType: dedicatedMasters ? context.searchMasterInstanceType : undefined,
     },
     api: { throttle: { rateLimit: context.apiThrottleRate, burstLimit: context.apiThrottleBurst } },
+    training,
   };
+}
+
+/** The training section: the stage's defaults under the keys given, and the Spark sizes checked against EMR's. */
+function trainingConfig(context: z.infer<typeof contextSchema>): TrainingConfig {
+  const defaults =
+    context.stage === PRODUCTION_STAGE ? TRAINING_DEFAULTS.production : TRAINING_DEFAULTS.other;
+  const spark = {
+    executorCores: context.trainingSparkExecutorCores,
+    executorMemoryGb: context.trainingSparkExecutorMemoryGb ?? defaults.executorMemoryGb,
+    driverCores: context.trainingSparkDriverCores,
+    driverMemoryGb: context.trainingSparkDriverMemoryGb ?? defaults.driverMemoryGb,
+    maxExecutors: context.trainingSparkMaxExecutors ?? defaults.maxExecutors,
+  };
+  requireFitsWorker("trainingSparkExecutorMemoryGb", spark.executorMemoryGb, spark.executorCores);
+  requireFitsWorker("trainingSparkDriverMemoryGb", spark.driverMemoryGb, spark.driverCores);
+  return {
+    schedule: { expression: context.trainingSchedule, enabled: context.trainingScheduleEnabled },
+    trainer: context.trainingTrainer ?? defaults.trainer,
+    maxNdcgDrop: context.trainingMaxNdcgDrop,
+    emr: {
+      releaseLabel: context.trainingEmrReleaseLabel,
+      idleTimeoutMinutes: context.trainingEmrIdleTimeoutMinutes,
+      maxVcpu: context.trainingEmrMaxVcpu ?? defaults.emrMaxVcpu,
+      maxMemoryGb: context.trainingEmrMaxMemoryGb ?? defaults.emrMaxMemoryGb,
+    },
+    spark,
+    lambda: {
+      trainMemoryMb: context.trainingTrainMemoryMb,
+      largeStepMemoryMb: context.trainingLargeStepMemoryMb ?? defaults.largeStepMemoryMb,
+    },
+    logging: {
+      level: context.trainingLogLevel ?? defaults.logLevel,
+      includeExecutionData: context.trainingLogExecutionData ?? defaults.logExecutionData,
+      retentionDays: context.trainingLogRetentionDays ?? defaults.logRetentionDays,
+    },
+  };
+}
+
+/** Spark's heap plus its overhead must fit the EMR Serverless worker of that many vCPUs. */
+function requireFitsWorker(key: string, memoryGb: number, cores: SparkWorkerCores): void {
+  const requestedGb = Math.max(memoryGb * 1.1, memoryGb + 0.384);
+  const ceilingGb = WORKER_MEMORY_CEILING_GB[cores];
+  if (requestedGb > ceilingGb) {
+    throw new Error(
+      `invalid CDK context: context "${key}": ${memoryGb} GB and Spark's overhead exceed the ${ceilingGb} GB of a ${cores}-vCPU EMR Serverless worker`,
+    );
+  }
 }

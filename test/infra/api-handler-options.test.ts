@@ -37,6 +37,12 @@ import type { TableKey } from "../../layers/adapters/aws/dynamodb/table-definiti
 
 const ENV = { account: "123456789012", region: "eu-west-1" };
 const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
+/** Stands in for the training stack: only the admin routes use it, and these tests serve none. */
+const NO_ADMIN_ROUTES = {
+  grantRunControl: (): never => {
+    throw new Error("an admin handler was granted in a test without admin routes");
+  },
+};
 /** The handlers over functions/api/serving-dependencies-from-environment.ts, which share one grant. */
 const SERVING_HANDLERS = ["recommendations", "similar-items", "popular-items"] as const;
 
@@ -75,7 +81,8 @@ function synth(context: Record<string, unknown> = {}) {
     stageName: stage.stageName,
     functionEnvironment,
     handlerOptions: servedHandlerOptions(
-      apiHandlerOptions({ stage, data, network, ingest, search }),
+      // No admin route is served here (test/infra/admin-handler-options.test.ts covers those).
+      apiHandlerOptions({ stage, data, network, ingest, search, training: NO_ADMIN_ROUTES }),
       routeTable,
     ),
   });

@@ -10,7 +10,7 @@ import { z } from "zod";
 // assembly. Bundling is skipped (the API tests bundle); everything else is the real composition.
 
 const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STACK_PARTS = ["Data", "Network", "Ingest", "Search", "Api"] as const;
+const STACK_PARTS = ["Data", "Network", "Ingest", "Search", "Training", "Api"] as const;
 
 const ManifestSchema = z.object({
   artifacts: z.record(z.string(), z.looseObject({ type: z.string() })),
@@ -65,12 +65,15 @@ const resourcesOfType = (template: z.infer<typeof TemplateSchema>, type: string)
   Object.values(template.Resources).filter((resource) => resource.Type === type);
 
 describe("the CDK app", () => {
-  it("synthesizes the five stacks of the dev stage, the search domain among them", () => {
+  it("synthesizes the six stacks of the dev stage, the search domain and the nightly pipeline among them", () => {
     const { stacks, templateOf } = synthesizeApp({});
     expect(stacks.sort()).toEqual(STACK_PARTS.map((part) => `Flywheel-dev-${part}`).sort());
     expect(resourcesOfType(templateOf("Flywheel-dev-Search"), "AWS::OpenSearchService::Domain")).toHaveLength(
       1,
     );
+    expect(
+      resourcesOfType(templateOf("Flywheel-dev-Training"), "AWS::StepFunctions::StateMachine"),
+    ).toHaveLength(1);
     // The served handlers that use the domain are wired to it: an ingress rule on 443 in the API stack.
     const ingress = resourcesOfType(templateOf("Flywheel-dev-Api"), "AWS::EC2::SecurityGroupIngress");
     expect(JSON.stringify(ingress)).toContain('"FromPort":443');

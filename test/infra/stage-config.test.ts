@@ -33,6 +33,15 @@ describe("readStageConfig", () => {
         dedicatedMasterInstanceType: undefined,
       },
       api: { throttle: DEFAULT_USAGE_PLAN_THROTTLE },
+      training: {
+        schedule: { expression: "cron(0 2 * * ? *)", enabled: true },
+        trainer: "embedded",
+        maxNdcgDrop: 0.02,
+        emr: { releaseLabel: "emr-7.5.0", idleTimeoutMinutes: 15, maxVcpu: 16, maxMemoryGb: 64 },
+        spark: { executorCores: 4, executorMemoryGb: 8, driverCores: 2, driverMemoryGb: 4, maxExecutors: 2 },
+        lambda: { trainMemoryMb: 10_240, largeStepMemoryMb: 4096 },
+        logging: { level: "ALL", includeExecutionData: true, retentionDays: 30 },
+      },
     });
   });
 
@@ -186,5 +195,98 @@ describe("readStageConfig", () => {
     expect(() =>
       readStageConfig(contextOf({ iteratorAgeAlarmSeconds: "600", streamMaxRecordAgeSeconds: "600" })),
     ).toThrow(/context "iteratorAgeAlarmSeconds": must be below streamMaxRecordAgeSeconds/);
+  });
+
+  it("trains on Spark in prod, with production capacity and a terse log; the embedded trainer elsewhere", () => {
+    expect(readStageConfig(contextOf({ stage: "prod" })).training).toEqual({
+      schedule: { expression: "cron(0 2 * * ? *)", enabled: true },
+      trainer: "spark",
+      maxNdcgDrop: 0.02,
+      emr: { releaseLabel: "emr-7.5.0", idleTimeoutMinutes: 15, maxVcpu: 128, maxMemoryGb: 512 },
+      spark: { executorCores: 4, executorMemoryGb: 16, driverCores: 2, driverMemoryGb: 8, maxExecutors: 20 },
+      lambda: { trainMemoryMb: 10_240, largeStepMemoryMb: 8192 },
+      logging: { level: "ERROR", includeExecutionData: false, retentionDays: 90 },
+    });
+    expect(readStageConfig(contextOf({ stage: "staging" })).training.trainer).toBe("embedded");
+  });
+
+  it("reads every training setting from the command line, and booleans from cdk.json", () => {
+    const config = readStageConfig(
+      contextOf({
+        stage: "prod",
+        trainingSchedule: "rate(12 hours)",
+        trainingScheduleEnabled: "false",
+        trainingTrainer: "embedded",
+        trainingMaxNdcgDrop: "0.1",
+        trainingEmrReleaseLabel: "emr-7.8.0",
+        trainingEmrIdleTimeoutMinutes: "5",
+        trainingEmrMaxVcpu: "32",
+        trainingEmrMaxMemoryGb: "256",
+        trainingSparkExecutorCores: "8",
+        trainingSparkExecutorMemoryGb: "48",
+        trainingSparkDriverCores: "4",
+        trainingSparkDriverMemoryGb: "16",
+        trainingSparkMaxExecutors: "3",
+        trainingTrainMemoryMb: "8192",
+        trainingLargeStepMemoryMb: "3008",
+        trainingLogLevel: "ALL",
+        trainingLogExecutionData: "true",
+        trainingLogRetentionDays: "365",
+      }),
+    );
+    expect(config.training).toEqual({
+      schedule: { expression: "rate(12 hours)", enabled: false },
+      trainer: "embedded",
+      maxNdcgDrop: 0.1,
+      emr: { releaseLabel: "emr-7.8.0", idleTimeoutMinutes: 5, maxVcpu: 32, maxMemoryGb: 256 },
+      spark: { executorCores: 8, executorMemoryGb: 48, driverCores: 4, driverMemoryGb: 16, maxExecutors: 3 },
+      lambda: { trainMemoryMb: 8192, largeStepMemoryMb: 3008 },
+      logging: { level: "ALL", includeExecutionData: true, retentionDays: 365 },
+    });
+    const typed = readStageConfig(
+      contextOf({ trainingScheduleEnabled: false, trainingLogExecutionData: false }),
+    );
+    expect(typed.training.schedule.enabled).toBe(false);
+    expect(typed.training.logging.includeExecutionData).toBe(false);
+  });
+
+  it("refuses malformed training settings, naming the key", () => {
+    const refused: Array<[string, string, RegExp?]> = [
+      ["trainingSchedule", "0 2 * * *", /EventBridge Scheduler expression/],
+      ["trainingSchedule", "cron(0 2 * * ?)"],
+      ["trainingSchedule", "rate(0 days)"],
+      ["trainingScheduleEnabled", "sometimes"],
+      ["trainingTrainer", "sagemaker"],
+      ["trainingMaxNdcgDrop", "1.5"],
+      ["trainingMaxNdcgDrop", "-0.1"],
+      ["trainingEmrReleaseLabel", "emr-6.15.0", /EMR 7\.x/],
+      ["trainingEmrIdleTimeoutMinutes", "0"],
+      ["trainingEmrMaxVcpu", "0"],
+      ["trainingSparkExecutorCores", "3", /1, 2, 4, 8 or 16/],
+      ["trainingSparkDriverCores", "32"],
+      ["trainingSparkMaxExecutors", "0"],
+      ["trainingTrainMemoryMb", "10241"],
+      ["trainingLargeStepMemoryMb", "64"],
+      ["trainingLogLevel", "FATAL"],
+      ["trainingLogRetentionDays", "45", /retention period/],
+    ];
+    for (const [key, value, reason] of refused) {
+      const read = () => readStageConfig(contextOf({ [key]: value }));
+      expect(read, `${key}=${value}`).toThrow(new RegExp(`context "${key}"`));
+      if (reason !== undefined) expect(read, `${key}=${value}`).toThrow(reason);
+    }
+  });
+
+  it("refuses a Spark heap that, with its overhead, exceeds the EMR Serverless worker of that size", () => {
+    // 4 vCPU workers hold at most 30 GB: 28 GB and its 10% overhead do not fit, 27 GB does.
+    expect(() => readStageConfig(contextOf({ trainingSparkExecutorMemoryGb: "28" }))).toThrow(
+      /context "trainingSparkExecutorMemoryGb": 28 GB .* 30 GB of a 4-vCPU EMR Serverless worker/,
+    );
+    expect(
+      readStageConfig(contextOf({ trainingSparkExecutorMemoryGb: "27" })).training.spark.executorMemoryGb,
+    ).toBe(27);
+    expect(() =>
+      readStageConfig(contextOf({ trainingSparkDriverCores: "1", trainingSparkDriverMemoryGb: "8" })),
+    ).toThrow(/context "trainingSparkDriverMemoryGb"/);
   });
 });
