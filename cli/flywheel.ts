@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os";
 import { DomainError } from "../layers/domain/errors/domain-errors.ts";
 import { CliOptions } from "./cli-arguments.ts";
+import { CAPACITY_FLAGS, CAPACITY_HELP, capacityCommand } from "./commands/capacity-command.ts";
 import { EVALUATE_HELP, evaluateCommand } from "./commands/evaluate-command.ts";
 import { GENERATE_HELP, generateCommand } from "./commands/generate-command.ts";
 import { RECOMMEND_HELP, recommendCommand } from "./commands/recommend-command.ts";
@@ -19,9 +20,11 @@ ${TRAIN_HELP}
 ${EVALUATE_HELP}
 
 ${RECOMMEND_HELP}
+
+${CAPACITY_HELP}
 `;
 
-const LOSS_FLAGS = ["loss", "skip-malformed", "help"];
+const LOSS_FLAGS = ["loss", "skip-malformed", "help", ...CAPACITY_FLAGS];
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,6 +50,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "recommend":
       await recommendCommand(options);
+      return 0;
+    case "capacity":
+      process.stdout.write(capacityCommand(options));
       return 0;
     default:
       process.stderr.write(`flywheel: unknown command '${command}'\n\n${USAGE}`);
