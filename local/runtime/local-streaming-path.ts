@@ -9,7 +9,11 @@ import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from "@aws-sdk/clie
 import { createArchiveHandler } from "../../functions/stream/create-archive-handler.ts";
 import { createKinesisStreamHandler } from "../../functions/stream/create-kinesis-stream-handler.ts";
 import { streamingDependenciesFromEnvironment } from "../../functions/stream/streaming-dependencies.ts";
-import { createDynamoDbClient, toDocumentClient } from "../../layers/adapters/aws/aws-clients.ts";
+import {
+  createDynamoDbClient,
+  DEFAULT_AWS_CLIENT_CONFIG,
+  toDocumentClient,
+} from "../../layers/adapters/aws/aws-clients.ts";
 import { DynamoDbModelRegistry } from "../../layers/adapters/aws/dynamodb/dynamodb-model-registry.ts";
 import { tableNamesEnvironment } from "../../layers/adapters/aws/dynamodb/dynamodb-table-names.ts";
 import { deleteTables, provisionTables } from "../../layers/adapters/aws/dynamodb/provision-tables.ts";
@@ -31,6 +35,16 @@ import {
 } from "../streaming/kinesis-event-source-poller.ts";
 import { createSqsDeadLetterDestination } from "../streaming/sqs-dead-letter-destination.ts";
 
+/**
+ * Creating and deleting tables is control-plane work that DynamoDB Local answers slowly on a busy machine;
+ * the request path's one-second timeout (DEFAULT_AWS_CLIENT_CONFIG) would fail it for no reason.
+ */
+const PROVISIONING_CLIENT_CONFIG = {
+  ...DEFAULT_AWS_CLIENT_CONFIG,
+  requestTimeoutMs: 15_000,
+  retryBudgetMs: 5_000,
+};
+
 export interface LocalStreamingResources {
   readonly prefix: string;
   readonly streamName: string;
@@ -49,7 +63,7 @@ export async function provisionStreamingResources(
   prefix: string,
   shards = 2,
 ): Promise<LocalStreamingResources> {
-  const dynamodb = createDynamoDbClient();
+  const dynamodb = createDynamoDbClient(PROVISIONING_CLIENT_CONFIG);
   const kinesis = createKinesisClient();
   const streamName = `${prefix}-events`;
   const bucket = `${prefix}-artifacts`.toLowerCase();
@@ -82,7 +96,7 @@ export async function provisionStreamingResources(
 /** Removes what provisionStreamingResources made (tables, stream, queue; the bucket is left to the emulator). */
 export async function deleteStreamingResources(resources: LocalStreamingResources): Promise<void> {
   await Promise.allSettled([
-    deleteTables(createDynamoDbClient(), Object.values(tablesOf(resources))),
+    deleteTables(createDynamoDbClient(PROVISIONING_CLIENT_CONFIG), Object.values(tablesOf(resources))),
     createKinesisClient().send(
       new DeleteStreamCommand({ StreamName: resources.streamName, EnforceConsumerDeletion: true }),
     ),

@@ -85,7 +85,7 @@ describe("the nightly state machine, run locally over embedded adapters", () => 
     expect((await fixture.batchRecs.get("u1"))?.modelVersion).toBe("run-2");
   });
 
-  for (const state of ["TrainEmbedded", "Evaluate", "RefreshVectors", "PublishBatchFile"]) {
+  for (const state of ["PrepareData", "TrainEmbedded", "Evaluate", "RefreshVectors", "PublishBatchFile"]) {
     it(`a failing ${state} leaves the previous model active and the alias untouched, and alarms`, async () => {
       await run(fixture, nightlyInput("run-1"));
       const result = await run(fixture, nightlyInput("run-2", 1), {
