@@ -1,4 +1,4 @@
-import { createDynamoDbDocumentClient } from "../../layers/adapters/aws/aws-clients.ts";
+import { createDynamoDbDocumentClient, readAwsClientConfig } from "../../layers/adapters/aws/aws-clients.ts";
 import { DynamoDbBatchRecStore } from "../../layers/adapters/aws/dynamodb/dynamodb-batch-rec-store.ts";
 import { DynamoDbInteractionLog } from "../../layers/adapters/aws/dynamodb/dynamodb-interaction-log.ts";
 import { DynamoDbItemCatalog } from "../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
@@ -21,6 +21,11 @@ import { systemClock } from "../../layers/ports/clock.ts";
 /** The bucket that holds models (models/<version>/) and the runs' workspaces (pipeline-runs/<runId>/). */
 export const ARTIFACT_BUCKET_VARIABLE = "FLYWHEEL_ARTIFACT_BUCKET";
 
+const PIPELINE_CLIENT_DEFAULTS = {
+  FLYWHEEL_AWS_REQUEST_TIMEOUT_MS: "10000",
+  FLYWHEEL_AWS_RETRY_BUDGET_MS: "10000",
+};
+
 /** The pipeline Lambdas' adapters, from the environment the training stack sets; checked at module load. */
 export function pipelineDependenciesFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
@@ -30,7 +35,9 @@ export function pipelineDependenciesFromEnvironment(
     env,
   );
   const bucket = requireVariable(env, ARTIFACT_BUCKET_VARIABLE);
-  const client = createDynamoDbDocumentClient();
+  // Batch work, not a request path: a slow call is waited for (10 s) rather than failed after the request
+  // path's 1 s; the state machine's retries cover what still fails. FLYWHEEL_AWS_* variables override.
+  const client = createDynamoDbDocumentClient(readAwsClientConfig({ ...PIPELINE_CLIENT_DEFAULTS, ...env }));
   const s3 = createS3Client(readS3ClientConfig(env));
   // One bucket: the archive under events/, the runs' workspaces under pipeline-runs/, models under models/.
   const workspace = new S3ArchiveStore({ client: s3, bucket });

@@ -7,16 +7,11 @@
 import { parseArgs } from "node:util";
 import { TerminalProgress } from "../../cli/terminal-progress.ts";
 import { servingDependenciesFromEnvironment } from "../../functions/api/serving-dependencies-from-environment.ts";
-import { createDynamoDbDocumentClient } from "../../layers/adapters/aws/aws-clients.ts";
-import { DynamoDbInteractionLog } from "../../layers/adapters/aws/dynamodb/dynamodb-interaction-log.ts";
-import { DynamoDbItemCatalog } from "../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
-import { S3ArchiveStore } from "../../layers/adapters/aws/s3/s3-archive-store.ts";
-import { createS3Client } from "../../layers/adapters/aws/s3/s3-client.ts";
 import { recommendForUser } from "../../layers/domain/serving/recommend-for-user.ts";
 import { type LocalCloud, startLocalCloud } from "../cloud/local-cloud.ts";
 import { provisionStreamingResources } from "../runtime/local-streaming-path.ts";
 import { runLocalNightly } from "./local-nightly-run.ts";
-import { seedPipelineData } from "./seed-pipeline-data.ts";
+import { seedPipelineData, seedTargetsFromEnvironment } from "./seed-pipeline-data.ts";
 
 const STOP_DEADLINE_MS = 4_500;
 
@@ -64,15 +59,13 @@ try {
   Object.assign(process.env, resources.env);
 
   const progress = new TerminalProgress();
-  const client = createDynamoDbDocumentClient();
-  const seeded = await seedPipelineData(
-    {
-      archive: new S3ArchiveStore({ client: createS3Client(), bucket: resources.bucket }),
-      log: new DynamoDbInteractionLog({ client, tableName: env.FLYWHEEL_INTERACTIONS_TABLE ?? "" }),
-      catalog: new DynamoDbItemCatalog({ client, tableName: env.FLYWHEEL_CATALOG_TABLE ?? "" }),
-    },
-    { users, items, interactions, seed, progress: (done, total) => progress.bar("seeding", done, total) },
-  );
+  const seeded = await seedPipelineData(seedTargetsFromEnvironment(env), {
+    users,
+    items,
+    interactions,
+    seed,
+    progress: (done, total) => progress.bar("seeding", done, total),
+  });
   progress.done();
   console.error(
     `seeded ${seeded.items} items, ${seeded.archived} archived interactions, ${seeded.logged} in the log`,

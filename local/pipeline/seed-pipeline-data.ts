@@ -1,3 +1,9 @@
+import { createDynamoDbDocumentClient, readAwsClientConfig } from "../../layers/adapters/aws/aws-clients.ts";
+import { DynamoDbInteractionLog } from "../../layers/adapters/aws/dynamodb/dynamodb-interaction-log.ts";
+import { DynamoDbItemCatalog } from "../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
+import { readDynamoDbTableNames } from "../../layers/adapters/aws/dynamodb/dynamodb-table-names.ts";
+import { S3ArchiveStore } from "../../layers/adapters/aws/s3/s3-archive-store.ts";
+import { createS3Client, readS3ClientConfig } from "../../layers/adapters/aws/s3/s3-client.ts";
 import { archiveEvents } from "../../layers/domain/archive/archive-events.ts";
 import {
   generateCatalog,
@@ -33,6 +39,30 @@ export interface PipelineSeedResult {
   readonly archived: number;
   readonly logged: number;
   readonly items: number;
+}
+
+/**
+ * The seed's targets on the stores the environment names (the local cloud's, as provisioned): the artifact
+ * bucket's archive, the interactions and catalog tables. Bulk loading an emulator on a busy laptop is slow, so
+ * calls wait up to 10 s instead of the request path's 1 s.
+ */
+export function seedTargetsFromEnvironment(env: NodeJS.ProcessEnv = process.env): PipelineSeedTargets {
+  const tables = readDynamoDbTableNames(["interactions", "catalog"], env);
+  const client = createDynamoDbDocumentClient(
+    readAwsClientConfig({
+      FLYWHEEL_AWS_REQUEST_TIMEOUT_MS: "10000",
+      FLYWHEEL_AWS_RETRY_BUDGET_MS: "10000",
+      ...env,
+    }),
+  );
+  return {
+    archive: new S3ArchiveStore({
+      client: createS3Client(readS3ClientConfig(env)),
+      bucket: env.FLYWHEEL_ARTIFACT_BUCKET ?? "",
+    }),
+    log: new DynamoDbInteractionLog({ client, tableName: tables.interactions }),
+    catalog: new DynamoDbItemCatalog({ client, tableName: tables.catalog }),
+  };
 }
 
 const HOUR_MS = 3_600_000;

@@ -1,11 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { servingDependenciesFromEnvironment } from "../../../functions/api/serving-dependencies-from-environment.ts";
-import { createDynamoDbDocumentClient } from "../../../layers/adapters/aws/aws-clients.ts";
-import { DynamoDbInteractionLog } from "../../../layers/adapters/aws/dynamodb/dynamodb-interaction-log.ts";
-import { DynamoDbItemCatalog } from "../../../layers/adapters/aws/dynamodb/dynamodb-item-catalog.ts";
-import { S3ArchiveStore } from "../../../layers/adapters/aws/s3/s3-archive-store.ts";
-import { createS3Client } from "../../../layers/adapters/aws/s3/s3-client.ts";
 import { ITEM_VECTORS_ALIAS } from "../../../layers/domain/catalog/item-vectors-alias.ts";
 import { DependencyError } from "../../../layers/domain/errors/domain-errors.ts";
 import { decodeModel } from "../../../layers/domain/model/model-artifact.ts";
@@ -14,7 +9,11 @@ import { recommendForUser } from "../../../layers/domain/serving/recommend-for-u
 import { waitForOpenSearch } from "../../../local/cloud/opensearch/wait-for-opensearch.ts";
 import { runLocalNightly } from "../../../local/pipeline/local-nightly-run.ts";
 import type { NightlyInput } from "../../../local/pipeline/run-nightly.ts";
-import { type PipelineSeedResult, seedPipelineData } from "../../../local/pipeline/seed-pipeline-data.ts";
+import {
+  type PipelineSeedResult,
+  seedPipelineData,
+  seedTargetsFromEnvironment,
+} from "../../../local/pipeline/seed-pipeline-data.ts";
 import {
   deleteStreamingResources,
   type LocalStreamingResources,
@@ -64,15 +63,13 @@ describe.skipIf(handoff.state === "off")("the nightly cycle on the local cloud",
     }
     resources = await provisionStreamingResources(uniqueId("flywheel-nightly"), 1);
     env = { ...process.env, ...resources.env };
-    const client = createDynamoDbDocumentClient();
-    seeded = await seedPipelineData(
-      {
-        archive: new S3ArchiveStore({ client: createS3Client(), bucket: resources.bucket }),
-        log: new DynamoDbInteractionLog({ client, tableName: env.FLYWHEEL_INTERACTIONS_TABLE ?? "" }),
-        catalog: new DynamoDbItemCatalog({ client, tableName: env.FLYWHEEL_CATALOG_TABLE ?? "" }),
-      },
-      { users: 150, items: 120, interactions: 4_000, seed: 5, recentShare: 0.05 },
-    );
+    seeded = await seedPipelineData(seedTargetsFromEnvironment(env), {
+      users: 150,
+      items: 120,
+      interactions: 4_000,
+      seed: 5,
+      recentShare: 0.05,
+    });
   }, 240_000);
 
   afterAll(async () => {

@@ -15,6 +15,7 @@ const text = readFileSync(NIGHTLY_DEFINITION_PATH, "utf8");
 interface AnyState {
   Type: string;
   Resource?: string;
+  TimeoutSeconds?: number;
   Parameters?: Record<string, unknown>;
   Retry?: unknown[];
   Catch?: Array<{ Next: string }>;
@@ -63,6 +64,16 @@ describe("state-machines/nightly-training.asl.json", () => {
         state.Catch?.map((c) => c.Next),
         name,
       ).toEqual(["MarkFailed"]);
+    }
+  });
+
+  it("bounds every Task explicitly: the Lambda limit for Lambdas, hours for the Spark job", () => {
+    // Left out, the States Language spec's default is 60 s (aws-local-stepfunctions applies it), which a
+    // nightly step on a real data set outlasts.
+    for (const [name, state] of states.filter(([, s]) => s.Type === "Task")) {
+      const resource = String(state.Resource);
+      const expected = resource.includes("emr-serverless") ? 14_400 : resource.includes("lambda") ? 900 : 60;
+      expect(state.TimeoutSeconds, name).toBe(expected);
     }
   });
 
