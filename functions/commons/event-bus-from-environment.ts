@@ -1,8 +1,10 @@
 import { createKinesisClient } from "../../layers/adapters/aws/kinesis/kinesis-client.ts";
 import { KinesisEventBus } from "../../layers/adapters/aws/kinesis/kinesis-event-bus.ts";
-import { kafkaConnectionOptions, readKafkaConfig } from "../../layers/adapters/aws/msk/kafka-client.ts";
-import { MskEventBus } from "../../layers/adapters/aws/msk/msk-event-bus.ts";
-import { readMskEventBusConfig } from "../../layers/adapters/aws/msk/msk-event-bus-config.ts";
+import { type KafkaConfig, readKafkaConfig } from "../../layers/adapters/aws/msk/kafka-config.ts";
+import {
+  type MskEventBusConfig,
+  readMskEventBusConfig,
+} from "../../layers/adapters/aws/msk/msk-event-bus-config.ts";
 import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
 import type { EventBus } from "../../layers/ports/event-bus.ts";
 
@@ -27,17 +29,31 @@ export function eventBusFromEnvironment(env: NodeJS.ProcessEnv = process.env): E
     }
     return new KinesisEventBus({ client: createKinesisClient(), stream: { streamName } });
   }
-  if (kind === "msk") {
-    const config = readMskEventBusConfig(env);
-    return new MskEventBus({
-      connection: kafkaConnectionOptions(readKafkaConfig(env)),
-      topic: config.topic,
-      publishTimeoutMs: config.publishTimeoutMs,
-      maxMessageBytes: config.maxMessageBytes,
-    });
-  }
+  if (kind === "msk") return mskEventBus(readKafkaConfig(env), readMskEventBusConfig(env));
   throw new InvalidInputError(
     `${EVENT_BUS_KIND_VARIABLE} must be kinesis or msk, got ${JSON.stringify(kind)}`,
     EVENT_BUS_KIND_VARIABLE,
   );
+}
+
+/**
+ * The Kafka client library is imported only here, dynamically: loading it costs about 300 ms (it compiles
+ * JSON schemas), which a Kinesis deployment would otherwise pay on every cold start for a client it never
+ * uses. The import starts at once, so an MSK deployment still loads it during its cold start, not on its
+ * first request; the configuration has been checked before.
+ */
+function mskEventBus(kafka: KafkaConfig, config: MskEventBusConfig): EventBus {
+  const bus = Promise.all([
+    import("../../layers/adapters/aws/msk/kafka-client.ts"),
+    import("../../layers/adapters/aws/msk/msk-event-bus.ts"),
+  ]).then(
+    ([{ kafkaConnectionOptions }, { MskEventBus }]) =>
+      new MskEventBus({
+        connection: kafkaConnectionOptions(kafka),
+        topic: config.topic,
+        publishTimeoutMs: config.publishTimeoutMs,
+        maxMessageBytes: config.maxMessageBytes,
+      }),
+  );
+  return { publish: async (events) => (await bus).publish(events) };
 }

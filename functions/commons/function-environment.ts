@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The environment every Flywheel Lambda receives, whoever starts it: the CDK function construct

@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 
 const EventWithRequestIdSchema = z.object({
   requestContext: z.object({ requestId: z.string().min(1) }),

@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import {
   createKafkaAdmin,
   kafkaConnectionOptions,

@@ -1,6 +1,6 @@
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { parquetWriteBuffer, type SchemaElement } from "hyparquet-writer";
-import { z } from "zod";
+import * as z from "zod";
 import type { StreamEvent } from "../../ports/event-bus.ts";
 import { CorruptDataError } from "../errors/domain-errors.ts";
 import { EVENT_TYPES } from "../interactions/event-types.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { IdSchema } from "../events/event-schema.ts";
 import { AttributesSchema } from "./attributes-schema.ts";
 import { CATALOG_LIMITS } from "./catalog-limits.ts";

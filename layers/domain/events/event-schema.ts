@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_TYPES } from "../interactions/event-types.ts";
 import { EVENT_LIMITS, ID_PATTERN } from "./event-limits.ts";
 

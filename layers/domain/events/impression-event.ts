@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { StreamEvent } from "../../ports/event-bus.ts";
 import type { ServedRecommendation } from "../../ports/recommendation-log.ts";
 import { IdSchema } from "./event-schema.ts";

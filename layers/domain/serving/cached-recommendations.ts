@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { RecommendationRequest, RecommendedItem } from "./recommendation-types.ts";
 
 /** Variants longer than this (long exclude lists) are stored as their hash: a cache key stays small. */

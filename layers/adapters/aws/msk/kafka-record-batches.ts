@@ -2,11 +2,8 @@ import { murmur2 } from "@platformatic/kafka";
 import type { StreamEvent } from "../../../ports/event-bus.ts";
 import { sizedBatches } from "../sized-batches.ts";
 
-/**
- * Kafka's default `message.max.bytes` (and MSK's): the largest record batch a broker appends. It limits a
- * batch, not a record, so one record's limit is this minus the batch's own framing.
- */
-export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+// Defined with the rest of the Kafka configuration, which must not load the Kafka library.
+export { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "./kafka-config.ts";
 
 /** A record batch's header (format v2: base offset through record count). */
 export const RECORD_BATCH_HEADER_BYTES = 61;

@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
-import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "./kafka-record-batches.ts";
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "./kafka-config.ts";
 
 /** What the MSK event bus needs beyond the connection (readKafkaConfig). Read once at start. */
 export interface MskEventBusConfig {

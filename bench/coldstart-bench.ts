@@ -1,0 +1,226 @@
+// `npm run bench -- coldstart`: every Lambda bundled as it is deployed (infra/bundling/lambda-bundle-options.ts)
+// and loaded in fresh Node processes, as the Lambda runtime loads a handler at init. Per bundle: its size, and
+// the median over FLYWHEEL_BENCH_COLDSTART_RUNS (default 5) processes of the import time (from just before
+// `import()` to the handlers being functions, measured inside the process; init_cpu_ms is the CPU time of the
+// same span, which competing processes hardly change) and of the process's wall time (spawn to exit,
+// measured outside); processes run one at a time, round-robin over the bundles. The AWS SDK,
+// which the runtime provides, is not bundled; it is loaded from this repository's node_modules, so its load
+// is measured too. Then the largest API bundle and the slowest API init against the targets of
+// docs/lambda-packaging.md, with the machine they were measured on.
+//
+// FLYWHEEL_BENCH_COLDSTART_DEBUG=1 adds, per bundle, the largest inputs (by package; ours by folder).
+// FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler, three other packagings: the AWS SDK bundled;
+// every package left out (what a bundle would hold if all dependencies came from a layer, loaded from
+// node_modules); and esbuild's code splitting (what only `import()` reaches goes to chunk files).
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { HANDLERS } from "../functions/api/route-table.ts";
+import {
+  type BundleVariant,
+  bundleInputsBySource,
+  bundleLambdaEntry,
+  type LambdaBundle,
+  provideRuntimeModules,
+} from "../infra/bundling/bundle-lambda-entry.ts";
+import { REPOSITORY_ROOT } from "../infra/bundling/lambda-bundle-options.ts";
+import {
+  type FreshProcessLoad,
+  loadBundleInFreshProcess,
+} from "../infra/bundling/load-bundle-in-fresh-process.ts";
+import { placeholderInitEnvironment } from "../infra/bundling/placeholder-init-environment.ts";
+import { INGEST_HANDLER_ENTRIES } from "../infra/stacks/ingest-stack.ts";
+import { type BenchFigure, median, round } from "./bench-figure.ts";
+
+/** The targets (issue 7): every API bundle under 1 MB (10^6 bytes), and local init under 150 ms. */
+export const COLDSTART_TARGETS = { apiBundleBytes: 1_000_000, apiInitMs: 150 } as const;
+
+const FUNCTIONS_DIRECTORY = resolve(REPOSITORY_ROOT, "functions");
+/** The pipeline's state handlers: one module, one export per state (functions/pipeline/pipeline-handlers.ts). */
+const PIPELINE_HANDLERS_ENTRY = "pipeline/pipeline-handlers.ts";
+/** The MSK topic custom resource (infra/constructs/msk-serverless-event-bus.ts), deployed with MSK only. */
+const KAFKA_TOPIC_HANDLER_ENTRY = resolve(REPOSITORY_ROOT, "infra/custom-resources/kafka-topic-handler.ts");
+
+type LambdaKind = "api" | "ingest" | "pipeline" | "custom-resource";
+
+interface LambdaEntry {
+  readonly handler: string;
+  readonly kind: LambdaKind;
+  readonly entry: string;
+  readonly handlers: "handler" | "all";
+}
+
+/** Every Lambda the app deploys, from the tables the stacks build them from. */
+export function lambdaEntries(): LambdaEntry[] {
+  return [
+    ...Object.entries(HANDLERS).map(([handler, definition]) => ({
+      handler,
+      kind: "api" as const,
+      entry: resolve(FUNCTIONS_DIRECTORY, definition.entry),
+      handlers: "handler" as const,
+    })),
+    ...Object.entries(INGEST_HANDLER_ENTRIES).map(([handler, entry]) => ({
+      handler,
+      kind: "ingest" as const,
+      entry: resolve(FUNCTIONS_DIRECTORY, entry),
+      handlers: "handler" as const,
+    })),
+    {
+      handler: "pipeline",
+      kind: "pipeline",
+      entry: resolve(FUNCTIONS_DIRECTORY, PIPELINE_HANDLERS_ENTRY),
+      handlers: "all",
+    },
+    {
+      handler: "kafka-topic",
+      kind: "custom-resource",
+      entry: KAFKA_TOPIC_HANDLER_ENTRY,
+      handlers: "handler",
+    },
+  ];
+}
+
+const VARIANTS: Record<string, BundleVariant & { readonly runtimeModules: "sdk" | "none" | "all" }> = {
+  "sdk-bundled": { external: [], runtimeModules: "none" },
+  "all-packages-external": { allPackagesExternal: true, runtimeModules: "all" },
+  "code-splitting": { splitting: true, runtimeModules: "sdk" },
+};
+
+/** One bundle to measure: a Lambda in the shared packaging, or in a compared variant. */
+interface Job {
+  readonly lambda: LambdaEntry;
+  readonly variant: string | undefined;
+  readonly bundle: LambdaBundle;
+  readonly loads: FreshProcessLoad[];
+  failure?: string;
+}
+
+export async function runColdstartBench(print: (figure: BenchFigure) => void): Promise<void> {
+  const runs = positiveInteger(process.env.FLYWHEEL_BENCH_COLDSTART_RUNS, 5);
+  const debug = process.env.FLYWHEEL_BENCH_COLDSTART_DEBUG === "1";
+  const compare = process.env.FLYWHEEL_BENCH_COLDSTART_COMPARE === "1";
+  const figure = (metric: string, value: number, unit: string, context: Record<string, unknown>) =>
+    print({ bench: "coldstart", metric, value, unit, ...context });
+  const workspace = await mkdtemp(join(tmpdir(), "flywheel-coldstart-"));
+  const failures: string[] = [];
+  const jobs: Job[] = [];
+  try {
+    // Bundles sit beside a node_modules holding only what the runtime provides (the AWS SDK), as in AWS.
+    await provideRuntimeModules(workspace);
+    const bundleInto = async (
+      lambda: LambdaEntry,
+      directory: string,
+      variant?: string,
+      options: BundleVariant = {},
+    ) => {
+      try {
+        const bundle = await bundleLambdaEntry(lambda.entry, join(directory, lambda.handler), options);
+        jobs.push({ lambda, variant, bundle, loads: [] });
+      } catch (error) {
+        failures.push(`${variant ?? "shared"} ${lambda.handler}: ${messageOf(error)}`);
+      }
+    };
+    for (const lambda of lambdaEntries()) await bundleInto(lambda, workspace);
+    if (compare) {
+      for (const [variant, options] of Object.entries(VARIANTS)) {
+        const directory = join(workspace, variant);
+        await mkdir(directory);
+        await provideRuntimeModules(directory, {
+          everything: options.runtimeModules === "all",
+          ...(options.runtimeModules === "none" ? { external: [] } : {}),
+        });
+        for (const lambda of lambdaEntries().filter((candidate) => candidate.kind === "api")) {
+          await bundleInto(lambda, directory, variant, options);
+        }
+      }
+    }
+    // Round-robin, one process at a time: a change in the machine's load over the run touches every bundle
+    // alike instead of the ones measured at that moment.
+    for (let run = 0; run < runs; run++) {
+      for (const job of jobs.filter((candidate) => candidate.failure === undefined)) {
+        try {
+          job.loads.push(
+            await loadBundleInFreshProcess(job.bundle.file, {
+              env: placeholderInitEnvironment(`flywheel-${job.lambda.handler}`),
+              handlers: job.lambda.handlers,
+            }),
+          );
+        } catch (error) {
+          job.failure = messageOf(error);
+          failures.push(`${job.variant ?? "shared"} ${job.lambda.handler}: ${job.failure}`);
+        }
+      }
+    }
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
+
+  const api: Array<{ handler: string; bytes: number; initMs: number }> = [];
+  for (const { lambda, variant, bundle, loads, failure } of jobs) {
+    if (failure !== undefined) continue;
+    const context = {
+      handler: lambda.handler,
+      kind: lambda.kind,
+      ...(variant === undefined ? {} : { variant }),
+    };
+    const initMs = round(median(loads.map((load) => load.importMs)), 1);
+    figure("bundle_size", bundle.bytes, "bytes", context);
+    if (bundle.packageBytes !== bundle.bytes) figure("package_size", bundle.packageBytes, "bytes", context);
+    figure("init_ms", initMs, "ms", { ...context, runs });
+    figure("init_cpu_ms", round(median(loads.map((load) => load.importCpuMs)), 1), "ms", {
+      ...context,
+      runs,
+    });
+    if (variant !== undefined) continue;
+    figure("process_ms", round(median(loads.map((load) => load.processMs)), 1), "ms", { ...context, runs });
+    if (debug) {
+      for (const { source, bytes } of bundleInputsBySource(bundle).slice(0, 8)) {
+        figure("input_bytes", bytes, "bytes", { ...context, source });
+      }
+    }
+    if (lambda.kind === "api") api.push({ handler: lambda.handler, bytes: bundle.bytes, initMs });
+  }
+  const largest = maxBy(api, (entry) => entry.bytes);
+  const slowest = maxBy(api, (entry) => entry.initMs);
+  if (largest !== undefined && slowest !== undefined) {
+    const target = COLDSTART_TARGETS;
+    figure("api_max_bundle_size", largest.bytes, "bytes", {
+      handler: largest.handler,
+      target: target.apiBundleBytes,
+      met: largest.bytes < target.apiBundleBytes,
+    });
+    // Init times depend on the machine and on what else runs on it: both are recorded with the figure.
+    figure("api_max_init_ms", slowest.initMs, "ms", {
+      handler: slowest.handler,
+      target: target.apiInitMs,
+      met: slowest.initMs < target.apiInitMs,
+      runs,
+      node: process.versions.node,
+      cpu: cpus()[0]?.model ?? "unknown",
+      cpus: availableParallelism(),
+      loadavg1m: round(loadavg()[0] ?? 0, 2),
+    });
+  }
+  if (failures.length > 0) {
+    throw new Error(`coldstart: ${failures.length} bundle(s) failed:\n${failures.join("\n")}`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function maxBy<T>(items: readonly T[], value: (item: T) => number): T | undefined {
+  let best: T | undefined;
+  for (const item of items) if (best === undefined || value(item) > value(best)) best = item;
+  return best;
+}
+
+function positiveInteger(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`FLYWHEEL_BENCH_COLDSTART_RUNS must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}

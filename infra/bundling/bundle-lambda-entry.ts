@@ -1,0 +1,111 @@
+import { mkdir, stat, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { build, type Metafile } from "esbuild";
+import { LAMBDA_BUNDLE_OPTIONS, lambdaEsbuildOptions, REPOSITORY_ROOT } from "./lambda-bundle-options.ts";
+
+/** One Lambda bundle on disk, as the deployment package would hold it. */
+export interface LambdaBundle {
+  /** The bundle (LAMBDA_BUNDLE_OPTIONS.outputFile). */
+  readonly file: string;
+  readonly sourceMapFile: string;
+  /** Size of the bundle itself, source map excluded. */
+  readonly bytes: number;
+  /** Size of every module file written (the bundle and, when split, its chunks), source maps excluded. */
+  readonly packageBytes: number;
+  readonly metafile: Metafile;
+}
+
+export interface BundleVariant {
+  /** Replaces the shared externals (an empty list bundles the AWS SDK too). */
+  readonly external?: readonly string[];
+  /** Leaves every package out of the bundle: what it would hold if all dependencies came from a layer. */
+  readonly allPackagesExternal?: boolean;
+  /**
+   * Code splitting: what is reachable only through `import()` goes to chunk files beside the bundle, read
+   * only when imported. NodejsFunction cannot do this (it runs esbuild with --outfile); compared only.
+   */
+  readonly splitting?: boolean;
+}
+
+/**
+ * Bundles one handler module with the shared options (esbuild's JS API, as the function construct does with
+ * its CLI) into `directory`. A variant changes what is left out, or splits the output, for comparisons.
+ */
+export async function bundleLambdaEntry(
+  entry: string,
+  directory: string,
+  variant: BundleVariant = {},
+): Promise<LambdaBundle> {
+  const file = join(directory, LAMBDA_BUNDLE_OPTIONS.outputFile);
+  const options = lambdaEsbuildOptions(entry, file, {
+    metafile: true,
+    ...(variant.external === undefined ? {} : { external: variant.external }),
+  });
+  const { outfile: _outfile, ...withoutOutfile } = options;
+  const result = await build({
+    ...(variant.splitting
+      ? {
+          ...withoutOutfile,
+          outdir: directory,
+          splitting: true,
+          entryNames: LAMBDA_BUNDLE_OPTIONS.outputFile.replace(/\.mjs$/, ""),
+          chunkNames: "chunk-[hash]",
+          outExtension: { ".js": ".mjs" },
+        }
+      : options),
+    ...(variant.allPackagesExternal ? { packages: "external" as const } : {}),
+  });
+  if (result.metafile === undefined) throw new Error(`esbuild wrote no metafile for ${entry}`);
+  const { size } = await stat(file);
+  const moduleFiles = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".mjs"));
+  const packageBytes = moduleFiles.reduce((sum, [, output]) => sum + output.bytes, 0);
+  return { file, sourceMapFile: `${file}.map`, bytes: size, packageBytes, metafile: result.metafile };
+}
+
+/**
+ * Makes the packages the Lambda runtime provides (the shared externals, `@scope/*` or a package name)
+ * importable from bundles under `directory`, as /var/runtime/node_modules makes them in AWS: a
+ * `node_modules` there links to this repository's installed copies, and nothing else is reachable. With
+ * `everything`, the whole of node_modules is linked (the all-packages-external variant needs it).
+ */
+export async function provideRuntimeModules(
+  directory: string,
+  options: { readonly everything?: boolean; readonly external?: readonly string[] } = {},
+): Promise<void> {
+  const installed = join(REPOSITORY_ROOT, "node_modules");
+  if (options.everything) {
+    await symlink(installed, join(directory, "node_modules"), "dir");
+    return;
+  }
+  const modules = join(directory, "node_modules");
+  await mkdir(modules, { recursive: true });
+  for (const pattern of options.external ?? LAMBDA_BUNDLE_OPTIONS.external) {
+    const name = pattern.endsWith("/*") ? pattern.slice(0, -2) : pattern;
+    await symlink(join(installed, name), join(modules, name), "dir");
+  }
+}
+
+/**
+ * Bytes of the bundle by where they came from: a package name for node_modules inputs, the first two path
+ * segments for Flywheel's own code (`layers/domain`, `functions/api`). Largest first.
+ */
+export function bundleInputsBySource(bundle: LambdaBundle): Array<{ source: string; bytes: number }> {
+  const output = Object.values(bundle.metafile.outputs).find(
+    (candidate) => candidate.entryPoint !== undefined,
+  );
+  if (output === undefined) throw new Error(`no entry output in the metafile of ${bundle.file}`);
+  const bySource = new Map<string, number>();
+  for (const [path, input] of Object.entries(output.inputs)) {
+    const source = sourceOf(path);
+    bySource.set(source, (bySource.get(source) ?? 0) + input.bytesInOutput);
+  }
+  return [...bySource]
+    .map(([source, bytes]) => ({ source, bytes }))
+    .sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source));
+}
+
+function sourceOf(inputPath: string): string {
+  const inPackage = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inputPath);
+  if (inPackage?.[1] !== undefined) return inPackage[1];
+  return inputPath.split("/").slice(0, 2).join("/");
+}

@@ -1,0 +1,74 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod";
+import {
+  LAMBDA_BUNDLE_OPTIONS,
+  LAMBDA_NODE_OPTIONS,
+  REPOSITORY_ROOT,
+} from "../../infra/bundling/lambda-bundle-options.ts";
+import { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
+
+// One FlywheelFunction synthesized with bundling on (CDK runs the local esbuild, as `cdk synth` does): the
+// asset it stages is what the shared options produce. The other infra tests skip bundling.
+
+const FunctionCodeSchema = z.object({
+  Properties: z.object({
+    Code: z.object({ S3Key: z.string().regex(/^[0-9a-f]{64}\.zip$/) }),
+    Runtime: z.string(),
+    Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }),
+  }),
+});
+
+let outdir: string;
+let assetDirectory: string;
+let template: Template;
+
+beforeAll(async () => {
+  outdir = await mkdtemp(join(tmpdir(), "flywheel-function-bundling-"));
+  const app = new App({ outdir });
+  const stack = new Stack(app, "Bundling");
+  new FlywheelFunction(stack, "Events", {
+    entry: resolve(REPOSITORY_ROOT, "functions/api/events-handler.ts"),
+    description: "the events handler, bundled",
+    functionEnvironment: { stageName: "test", version: "1.2.3" },
+  });
+  app.synth();
+  template = Template.fromStack(stack);
+  const [resource] = Object.values(template.findResources("AWS::Lambda::Function"));
+  const { S3Key } = FunctionCodeSchema.parse(resource).Properties.Code;
+  assetDirectory = join(outdir, `asset.${S3Key.replace(/\.zip$/, "")}`);
+}, 120_000);
+
+afterAll(async () => {
+  if (outdir !== undefined) await rm(outdir, { recursive: true, force: true });
+});
+
+describe("FlywheelFunction bundling", () => {
+  it("stages the bundle and its linked source map under the shared file name", async () => {
+    const bundle = join(assetDirectory, LAMBDA_BUNDLE_OPTIONS.outputFile);
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    const code = await readFile(bundle, "utf8");
+    expect(code.startsWith(LAMBDA_BUNDLE_OPTIONS.banner)).toBe(true);
+    expect(code.trimEnd().endsWith(`//# sourceMappingURL=${LAMBDA_BUNDLE_OPTIONS.outputFile}.map`)).toBe(
+      true,
+    );
+  });
+
+  it("imports the AWS SDK from the runtime and inlines the Kafka client's WebAssembly (the shared externals and alias)", async () => {
+    const code = await readFile(join(assetDirectory, LAMBDA_BUNDLE_OPTIONS.outputFile), "utf8");
+    expect(code).toMatch(/from\s*"@aws-sdk\/client-kinesis"/);
+    expect(code).not.toContain("native.wasm");
+  });
+
+  it("runs on the runtime the bundle targets, with source maps enabled", () => {
+    const [resource] = Object.values(template.findResources("AWS::Lambda::Function"));
+    const { Runtime, Environment } = FunctionCodeSchema.parse(resource).Properties;
+    expect(Runtime.replace(/^nodejs(\d+)\.x$/, "node$1")).toBe(LAMBDA_BUNDLE_OPTIONS.target);
+    expect(Environment.Variables.NODE_OPTIONS).toBe(LAMBDA_NODE_OPTIONS);
+  });
+});
