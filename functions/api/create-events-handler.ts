@@ -2,6 +2,7 @@ import { InvalidInputError, PayloadTooLargeError } from "../../layers/domain/err
 import { EVENT_LIMITS } from "../../layers/domain/events/event-limits.ts";
 import { EventsRequestSchema } from "../../layers/domain/events/event-schema.ts";
 import type { EventBus } from "../../layers/ports/event-bus.ts";
+import { recordMetric } from "../commons/application-metrics.ts";
 import { httpHandler } from "../commons/http-handler.ts";
 import { jsonResponse } from "../commons/json-response.ts";
 import { parseInput } from "../commons/parse-input.ts";
@@ -31,6 +32,7 @@ export function createEventsHandler(bus: EventBus, clock: () => number = Date.no
     }
     const request = parseInput(EventsRequestSchema, json, "body");
     const result = await publishClientEvents(bus, request.events, clock());
+    recordMetric.eventsPublished(result.accepted, result.rejected.length);
     return jsonResponse(202, result);
   });
 }

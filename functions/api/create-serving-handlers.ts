@@ -2,8 +2,10 @@ import { popularItems } from "../../layers/domain/serving/popular-items.ts";
 import { recommendForUser } from "../../layers/domain/serving/recommend-for-user.ts";
 import type { ServingDependencies } from "../../layers/domain/serving/serving-dependencies.ts";
 import { similarItems } from "../../layers/domain/serving/similar-items.ts";
+import { recordMetric } from "../commons/application-metrics.ts";
 import { httpHandler } from "../commons/http-handler.ts";
 import { jsonResponse } from "../commons/json-response.ts";
+import { logger } from "../commons/observability.ts";
 import { parseInput } from "../commons/parse-input.ts";
 import {
   ItemPathSchema,
@@ -18,11 +20,14 @@ const PRIVATE = { "cache-control": "private, no-store" };
 /** Popular and similar lists are the same for everyone for a short while. */
 const SHARED_SHORT = { "cache-control": "public, max-age=60" };
 
-/** GET /v1/users/{userId}/recommendations: the serving cascade. */
+/** GET /v1/users/{userId}/recommendations: the serving cascade; its latency is recorded per tier. */
 export function createRecommendationsHandler(deps: ServingDependencies) {
   return httpHandler(async (event) => {
     const { userId } = parseInput(UserPathSchema, event.pathParameters ?? {}, "path");
+    // On this request's lines only (the logger drops them after it), hashed when the option is on.
+    logger.appendKeys({ userId });
     const query = parseInput(RecommendationsQuerySchema, event.queryStringParameters ?? {}, "query");
+    const started = performance.now();
     const response = await recommendForUser(deps, {
       userId,
       limit: query.limit,
@@ -30,6 +35,7 @@ export function createRecommendationsHandler(deps: ServingDependencies) {
       exclude: query.exclude ?? [],
       diversity: query.diversity,
     });
+    recordMetric.recommendationServed(response.source, performance.now() - started);
     return jsonResponse(200, response, PRIVATE);
   });
 }

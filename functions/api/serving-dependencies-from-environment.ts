@@ -27,6 +27,7 @@ import type { EventBus } from "../../layers/ports/event-bus.ts";
 import type { ServedRecommendation } from "../../layers/ports/recommendation-log.ts";
 import { eventBusFromEnvironment } from "../commons/event-bus-from-environment.ts";
 import { redisKeyPrefix } from "../commons/redis-key-prefix.ts";
+import { logDegradedStep } from "./log-degraded-step.ts";
 import { recommendationCacheFromEnvironment } from "./recommendation-cache-from-environment.ts";
 
 /** The SageMaker endpoint that re-ranks candidates; unset = no re-rank. */
@@ -104,10 +105,7 @@ export function servingDependenciesFromEnvironment(
     clock,
     newRecommendationId: randomUUID,
     onServed: impressionPublisher(eventBusFromEnvironment(env)),
-    onDegraded: ({ step, error }) => {
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      console.warn(JSON.stringify({ message: "serving tier degraded", step, error: detail }));
-    },
+    onDegraded: logDegradedStep,
     config: servingConfig({
       ...(cacheTtl ? { cacheTtlSeconds: Number(cacheTtl) } : {}),
       ...(rerankBudget ? { rerankBudgetMs: Number(rerankBudget) } : {}),

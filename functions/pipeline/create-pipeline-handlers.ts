@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type { Context } from "aws-lambda";
+import * as z from "zod";
 import { evaluateCandidate } from "../../layers/domain/pipeline/evaluate-candidate.ts";
 import { markRunFailed } from "../../layers/domain/pipeline/mark-run-failed.ts";
 import type { PipelineDependencies } from "../../layers/domain/pipeline/pipeline-dependencies.ts";
@@ -7,6 +8,8 @@ import { planBatchRecs, publishBatchFile } from "../../layers/domain/pipeline/pu
 import { refreshItemVectors } from "../../layers/domain/pipeline/refresh-vectors.ts";
 import { registerModel, rejectCandidate } from "../../layers/domain/pipeline/register-model.ts";
 import { trainCandidate } from "../../layers/domain/pipeline/train-candidate.ts";
+import { recordMetric } from "../commons/application-metrics.ts";
+import { observedHandler } from "../commons/observed-handler.ts";
 import { parseInput } from "../commons/parse-input.ts";
 
 const RunInput = z.object({ runId: z.string() });
@@ -18,8 +21,11 @@ const FailureInput = z.object({
   failure: z.object({ Error: z.string(), Cause: z.string().optional().default("") }),
 });
 
-/** A Step Functions task handler: the Payload in, a JSON result out; a thrown error's name is its Error. */
-export type PipelineTaskHandler = (event: unknown) => Promise<unknown>;
+/**
+ * A Step Functions task handler: the Payload in, a JSON result out; a thrown error's name is its Error.
+ * The Lambda context is optional: the local runner calls the handlers with the payload alone.
+ */
+export type PipelineTaskHandler = (event: unknown, context?: Context) => Promise<unknown>;
 
 export interface PipelineHandlers {
   readonly prepareData: PipelineTaskHandler;
@@ -39,7 +45,7 @@ export interface PipelineHandlers {
  * the definition's Retry and Catch match on. Exported as a factory for tests and the local runner.
  */
 export function createPipelineHandlers(deps: PipelineDependencies): PipelineHandlers {
-  return {
+  const handlers: { readonly [Step in keyof PipelineHandlers]: (event: unknown) => Promise<unknown> } = {
     prepareData: async (event) => prepareTrainingData(deps, parseInput(RunInput, event, "payload")),
     train: async (event) => trainCandidate(deps, parseInput(VersionInput, event, "payload")),
     evaluate: async (event) => evaluateCandidate(deps, parseInput(VersionInput, event, "payload")),
@@ -53,4 +59,41 @@ export function createPipelineHandlers(deps: PipelineDependencies): PipelineHand
       return markRunFailed(deps, { runId, failure: { error: failure.Error, cause: failure.Cause } });
     },
   };
+  return {
+    prepareData: observedStep("prepareData", handlers.prepareData),
+    train: observedStep("train", handlers.train),
+    evaluate: observedStep("evaluate", handlers.evaluate),
+    reject: observedStep("reject", handlers.reject),
+    refreshVectors: observedStep("refreshVectors", handlers.refreshVectors),
+    planBatchRecs: observedStep("planBatchRecs", handlers.planBatchRecs),
+    publishBatchFile: observedStep("publishBatchFile", handlers.publishBatchFile),
+    registerModel: observedStep("registerModel", handlers.registerModel),
+    markFailed: observedStep("markFailed", handlers.markFailed),
+  };
+}
+
+const RunIdOf = z.object({ runId: z.string().min(1) });
+
+/**
+ * A step with the house instrumentation: the run id as every log line's correlation id, and the step's
+ * duration (success or failure) as a metric by `Step`. Errors pass through unchanged: the state machine's
+ * Retry and Catch match on their names.
+ */
+function observedStep(step: keyof PipelineHandlers, handle: (event: unknown) => Promise<unknown>) {
+  return observedHandler(
+    async (event: unknown) => {
+      const started = performance.now();
+      try {
+        return await handle(event);
+      } finally {
+        recordMetric.pipelineStep(step, performance.now() - started);
+      }
+    },
+    {
+      correlationIdOf: (event) => {
+        const parsed = RunIdOf.safeParse(event);
+        return parsed.success ? parsed.data.runId : undefined;
+      },
+    },
+  );
 }

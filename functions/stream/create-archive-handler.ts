@@ -7,7 +7,9 @@ import { archiveEvents } from "../../layers/domain/archive/archive-events.ts";
 import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
 import type { ArchiveStore } from "../../layers/ports/archive-store.ts";
 import type { StreamEvent } from "../../layers/ports/event-bus.ts";
-import { kinesisDeliveredRecords } from "./kinesis-event-records.ts";
+import { recordMetric } from "../commons/application-metrics.ts";
+import { observedHandler } from "../commons/observed-handler.ts";
+import { kinesisBatchCorrelationId, kinesisDeliveredRecords } from "./kinesis-event-records.ts";
 
 /** Set by the local runtime: archive into this directory instead of the artifact bucket. */
 export const ARCHIVE_DIRECTORY_VARIABLE = "FLYWHEEL_ARCHIVE_DIR";
@@ -59,7 +61,7 @@ export function createArchiveHandler(
   store: ArchiveStore,
   log: (entry: ArchiveBatchLogEntry) => void = logArchiveBatch,
 ) {
-  return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+  const archiveBatch = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const records = kinesisDeliveredRecords(event);
     const first = records[0];
     const last = records[records.length - 1];
@@ -82,6 +84,8 @@ export function createArchiveHandler(
       ...(poison.length > 0 ? { poisonRecords: poison.slice(0, MAX_POISON_LOGGED) } : {}),
       objects,
     });
+    recordMetric.eventsArchived(events.length);
     return { batchItemFailures: [] };
   };
+  return observedHandler(archiveBatch, { correlationIdOf: kinesisBatchCorrelationId });
 }

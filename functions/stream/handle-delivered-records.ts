@@ -8,6 +8,8 @@ import type { DeliveredRecord } from "./kinesis-event-records.ts";
 
 export interface DeliveredRecordsOutcome extends BatchOutcome {
   readonly poison: number;
+  /** Poison records the dead-letter queue took (0 when it refused them: they are failed instead). */
+  readonly deadLettered: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function handleDeliveredRecords(
   );
   const poison = records.flatMap((record) => ("poison" in record ? [record] : []));
   const failed = new Set<string>();
+  let deadLettered = 0;
   if (poison.length > 0) {
     try {
       await deadLetters.send(
@@ -37,6 +40,7 @@ export async function handleDeliveredRecords(
           payload: payloadOf(record.position),
         })),
       );
+      deadLettered = poison.length;
     } catch (error) {
       deps.onError?.("send poison records to the dead-letter queue", error);
       for (const record of poison) failed.add(record.position);
@@ -49,5 +53,6 @@ export async function handleDeliveredRecords(
     // In delivery order: the Kinesis mapping resumes from the lowest reported position.
     failedPositions: records.map((record) => record.position).filter((position) => failed.has(position)),
     poison: poison.length,
+    deadLettered,
   };
 }

@@ -1,6 +1,7 @@
 import type { KinesisStreamEvent } from "aws-lambda";
 import { decodeStreamEvent, PoisonRecordError } from "../../layers/domain/events/stream-event-codec.ts";
 import type { StreamEvent } from "../../layers/ports/event-bus.ts";
+import { streamBatchCorrelationId } from "../commons/correlation-id.ts";
 
 /** One record of a delivered batch: its place in the stream and either the event or why it is poison. */
 export type DeliveredRecord =
@@ -15,8 +16,7 @@ export type DeliveredRecord =
 export function kinesisDeliveredRecords(event: KinesisStreamEvent): DeliveredRecord[] {
   return event.Records.map((record) => {
     const position = record.kinesis.sequenceNumber;
-    const separator = record.eventID.lastIndexOf(":");
-    const shardId = separator > 0 ? record.eventID.slice(0, separator) : "unknown-shard";
+    const shardId = shardIdOf(record.eventID);
     try {
       return { position, shardId, event: decodeStreamEvent(Buffer.from(record.kinesis.data, "base64")) };
     } catch (error) {
@@ -24,4 +24,21 @@ export function kinesisDeliveredRecords(event: KinesisStreamEvent): DeliveredRec
       throw error;
     }
   });
+}
+
+function shardIdOf(eventId: string): string {
+  const separator = eventId.lastIndexOf(":");
+  return separator > 0 ? eventId.slice(0, separator) : "unknown-shard";
+}
+
+/**
+ * The batch's correlation id, `shardId-…:<first sequence number>..<last>`, for every log line of the
+ * invocation. Read before the batch is decoded, by the logging middleware: the event is not trusted.
+ */
+export function kinesisBatchCorrelationId(event: KinesisStreamEvent): string | undefined {
+  const positions = (event.Records ?? []).flatMap((record) => {
+    const position = record.kinesis?.sequenceNumber;
+    return typeof position === "string" ? [{ shardId: shardIdOf(String(record.eventID)), position }] : [];
+  });
+  return streamBatchCorrelationId(positions);
 }

@@ -1,5 +1,6 @@
 import type { MSKEvent } from "aws-lambda";
 import { decodeStreamEvent, PoisonRecordError } from "../../layers/domain/events/stream-event-codec.ts";
+import { streamBatchCorrelationId } from "../commons/correlation-id.ts";
 import type { DeliveredRecord } from "./kinesis-event-records.ts";
 
 /**
@@ -30,4 +31,17 @@ export function mskPayloads(event: MSKEvent): Map<string, Uint8Array> {
     for (const record of records)
       payloads.set(`${topicPartition}:${record.offset}`, Buffer.from(record.value ?? "", "base64"));
   return payloads;
+}
+
+/**
+ * The batch's correlation id, `<topic>-<partition>:<first offset>..<last>` of its first partition, for every
+ * log line of the invocation. Read before the batch is decoded, by the logging middleware: nothing is trusted.
+ */
+export function mskBatchCorrelationId(event: MSKEvent): string | undefined {
+  const [first] = Object.entries(event.records ?? {});
+  if (first === undefined) return undefined;
+  const [topicPartition, records] = first;
+  return streamBatchCorrelationId(
+    (records ?? []).map((record) => ({ shardId: topicPartition, position: String(record.offset) })),
+  );
 }

@@ -47,6 +47,15 @@ export interface StreamingDependencies {
   readonly userConcurrency?: number;
   /** Reports a failed step; the batch goes on with the other users. */
   readonly onError?: (step: string, error: unknown) => void;
+  /** Told how long each user's fold-in took, for metrics; the domain itself keeps no figures. */
+  readonly onTiming?: (timing: StepTiming) => void;
+}
+
+/** How long one computation of the batch took, in milliseconds of the process's monotonic clock. */
+export interface StepTiming {
+  /** `fold-in`: one user's least-squares solve against the active model (userTasteVector). */
+  readonly step: "fold-in";
+  readonly milliseconds: number;
 }
 
 export interface BatchOutcome {
@@ -255,7 +264,10 @@ interface ProfileUpdate {
 async function updateProfile(deps: StreamingDependencies, update: ProfileUpdate): Promise<boolean> {
   const { userId, userEvents, model, batch, now } = update;
   const recent = await deps.interactionLog.recentByUser(userId);
+  const foldInStarted = performance.now();
   const taste = model === undefined ? undefined : userTasteVector({ model, recent, batch });
+  if (taste !== undefined)
+    deps.onTiming?.({ step: "fold-in", milliseconds: performance.now() - foldInStarted });
   const latest = Math.max(...userEvents.map((event) => event.timestamp));
   let stored = update.stored;
   for (let attempt = 1; ; attempt++) {
