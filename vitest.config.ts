@@ -34,6 +34,16 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      {
+        // `npm start` as a child process, driven in Debian's chromium through playwright-core.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
