@@ -141,6 +141,11 @@ export interface LocalStreamingPathOptions {
   /** @default 50 */
   readonly pollIntervalMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * The stream handler's adapters, for a runtime that shares its own with the API (`npm start`).
+   * @default built from the environment, as the stream Lambda builds them
+   */
+  readonly dependencies?: { readonly deps: StreamingDependencies; readonly deadLetters: DeadLetterQueue };
 }
 
 export interface LocalStreamingPath {
@@ -165,7 +170,8 @@ export async function startLocalStreamingPath(
   resources: LocalStreamingResources,
   options: LocalStreamingPathOptions = {},
 ): Promise<LocalStreamingPath> {
-  const { deps, deadLetters } = streamingDependenciesFromEnvironment({ ...process.env, ...resources.env });
+  const { deps, deadLetters } =
+    options.dependencies ?? streamingDependenciesFromEnvironment({ ...process.env, ...resources.env });
   const kinesis = createKinesisClient();
   const poller = await startKinesisEventSourcePoller({
     client: kinesis,
