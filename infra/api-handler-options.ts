@@ -1,3 +1,5 @@
+import { Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type { HandlerId, PlannedHandlerId, RouteTable } from "../functions/api/route-table.ts";
 import type { StageConfig } from "./config/stage-config.ts";
 import type { HandlerOptions } from "./constructs/api-routes.ts";
@@ -16,6 +18,32 @@ export interface ApiHandlerGrantSources {
   readonly search: SearchStack;
   /** The training stack: starting and following nightly runs (TrainingStack.grantRunControl). */
   readonly training: { grantRunControl(fn: FlywheelFunction): void };
+}
+
+/**
+ * The variable that turns the re-rank on (RANKER_ENDPOINT_VARIABLE of
+ * functions/api/serving-dependencies-from-environment.ts, which infra does not import: it loads the AWS
+ * adapters; a test keeps the two equal).
+ */
+export const RANKER_ENDPOINT_ENVIRONMENT_VARIABLE = "FLYWHEEL_RANKER_ENDPOINT";
+
+/**
+ * Lets a function call one SageMaker endpoint (InvokeEndpoint on its ARN, which SageMaker writes in lower
+ * case) and tells it the endpoint's name. The endpoint is the model owner's: Flywheel does not deploy it.
+ */
+export function grantRerank(fn: FlywheelFunction, endpointName: string): void {
+  iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions: ["sagemaker:InvokeEndpoint"],
+    resourceArns: [
+      Stack.of(fn).formatArn({
+        service: "sagemaker",
+        resource: "endpoint",
+        resourceName: endpointName.toLowerCase(),
+      }),
+    ],
+  });
+  fn.addEnvironment(RANKER_ENDPOINT_ENVIRONMENT_VARIABLE, endpointName);
 }
 
 /** Options keyed by handler id, served or planned: a misspelt id does not compile. */
@@ -53,7 +81,15 @@ export function apiHandlerOptions(sources: ApiHandlerGrantSources): ApiHandlerOp
     // k-NN, the nightly lists, the catalog and recent interactions for the filters, the active model (the
     // registry and models/*), and the stream for impressions (the stream handler then records the served
     // list in the recommendation log, so the API never writes it). Read-only everywhere else.
-    recommendations: { ...inVpc, grant: grantServing },
+    // The re-rank (stage key rerankEndpointName) is a step of the per-user cascade only
+    // (layers/domain/serving/recommend-for-user.ts): the other serving handlers never call the ranker.
+    recommendations: {
+      ...inVpc,
+      grant: (fn) => {
+        grantServing(fn);
+        if (stage.rerank !== undefined) grantRerank(fn, stage.rerank.endpointName);
+      },
+    },
     "similar-items": { ...inVpc, grant: grantServing },
     "popular-items": { ...inVpc, grant: grantServing },
     // Upserts and hiding: a hidden item leaves the vector index at once. The VPC is for the domain; the

@@ -52,6 +52,14 @@ export interface StageConfig {
     readonly iteratorAgeThresholdSeconds: number;
     /** With the MSK option: records the consumer may lag behind the topic before the alarm fires. */
     readonly offsetLagThresholdRecords: number;
+    /** API 5xx responses, as a percentage of the stage's requests in a minute, above which the API alarms. */
+    readonly apiServerErrorRatePercent: number;
+    /** The API stage's p99 latency (API Gateway's Latency, ms) above which the API alarms. */
+    readonly apiLatencyP99Ms: number;
+    /** OpenSearch alarms when the fullest node's free storage falls below this percentage of its volume. */
+    readonly searchFreeStoragePercent: number;
+    /** OpenSearch alarms when JVM memory pressure stays above this percentage. */
+    readonly searchJvmMemoryPressurePercent: number;
   };
   /** Which stream carries events from POST /v1/events to the stream Lambda. */
   readonly eventBus: {
@@ -63,8 +71,8 @@ export interface StageConfig {
     readonly kafkaPartitions: number;
   };
   readonly network: {
-    /** Deploy into this VPC (looked up at synthesis) instead of creating one; absent: a new VPC. */
-    readonly existingVpcId: string | undefined;
+    /** Deploy into this VPC instead of creating one; absent: a new VPC. */
+    readonly existingVpc: ExistingVpc | undefined;
   };
   /** The OpenSearch domain that holds the item vectors (k-NN), spread over two AZs. */
   readonly search: {
@@ -77,12 +85,43 @@ export interface StageConfig {
     /** Three dedicated master nodes of this type, or none (the data nodes elect a master among themselves). */
     readonly dedicatedMasterInstanceType: string | undefined;
   };
-  /** The API's client usage plan: per-key throttle of the api-key routes. */
   readonly api: {
+    /** The client usage plan: per-key throttle of the api-key routes. */
     readonly throttle: UsagePlanThrottle;
+    /** An AWS WAF web ACL on the API's stage. */
+    readonly waf: WafConfig;
   };
+  /** The SageMaker endpoint that re-ranks the recommendations route's candidates; absent: no re-rank. */
+  readonly rerank: { readonly endpointName: string } | undefined;
   /** The nightly training pipeline (infra/stacks/training-stack.ts). */
   readonly training: TrainingConfig;
+}
+
+/**
+ * An existing VPC. `lookup` (`-c vpcId=vpc-…`) asks the account at synthesis (the CDK CLI caches the answer
+ * in cdk.context.json); `attributes` (`existingVpc`) describes it completely, so synthesis needs no AWS
+ * access: a pipeline without credentials, or a test. Either way the functions, the cache and the domain go
+ * into its private subnets (with egress: the VPC brings its own NAT or endpoints).
+ */
+export type ExistingVpc =
+  | { readonly source: "lookup"; readonly vpcId: string }
+  | {
+      readonly source: "attributes";
+      readonly vpcId: string;
+      /** Needed only by what opens ports to the whole VPC; Flywheel opens them to security groups. */
+      readonly vpcCidrBlock: string | undefined;
+      readonly availabilityZones: readonly string[];
+      /** Private subnets with egress, grouped by AZ in the order of `availabilityZones`. */
+      readonly privateSubnetIds: readonly string[];
+      readonly privateSubnetRouteTableIds: readonly string[] | undefined;
+    };
+
+/** The API's web ACL (infra/constructs/api-web-acl.ts). */
+export interface WafConfig {
+  /** Off: no web ACL (saves its monthly price; the API keys and the usage plan still apply). */
+  readonly enabled: boolean;
+  /** Requests one client IP may send in any 5 minutes before the rate rule blocks it. */
+  readonly rateLimitPer5Min: number;
 }
 
 /** The nightly pipeline: when it runs, how it trains, what it may use, and how it is logged. */
@@ -156,8 +195,9 @@ const DEFAULT_MASTER_INSTANCE_TYPE = "m6g.large.search";
 
 /**
  * The nightly pipeline's defaults. Elsewhere: the embedded trainer (a development data set fits one Lambda),
- * a small Spark ceiling for runs that ask for Spark, and a verbose log. In prod: Spark, room for twenty
- * executors, and a log of failures only, without payloads.
+ * a small Spark ceiling for runs that ask for Spark, and a log with the states' payloads. In prod: Spark,
+ * room for twenty executors, and a log of every state transition without payloads (a few hundred lines a
+ * night: cheap, and the whole run can be followed).
  */
 const TRAINING_DEFAULTS = {
   other: {
@@ -180,7 +220,7 @@ const TRAINING_DEFAULTS = {
     driverMemoryGb: 8,
     maxExecutors: 20,
     largeStepMemoryMb: 8192,
-    logLevel: "ERROR",
+    logLevel: "ALL",
     logExecutionData: false,
     logRetentionDays: 90,
   },
@@ -204,6 +244,20 @@ const WORKER_MEMORY_CEILING_GB: Readonly<Record<SparkWorkerCores, number>> = {
   8: 60,
   16: 120,
 };
+
+const vpcIdSchema = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id (vpc-0123abcd…)");
+
+/** A structured key: a JSON object in cdk.json, a JSON string from `-c key='{…}'`. */
+function jsonFromContext<Schema extends z.ZodType>(schema: Schema) {
+  return z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);
+}
 
 /** `-c key=true` arrives as a string, cdk.json as a boolean; "false" must not coerce to true. */
 const contextBoolean = z.union([z.boolean(), z.stringbool()]);
@@ -241,10 +295,17 @@ const lambdaMemoryMb = z.coerce.number().int().min(128).max(10_240);
  * | archiveBatchingWindowSeconds | 60 | archive Lambda: batching window (0-300) |
  * | iteratorAgeAlarmSeconds | 60 | alarm when the stream consumer is this far behind (1-86400; below streamMaxRecordAgeSeconds) |
  * | offsetLagAlarmRecords | 10000 | MSK option: alarm when the consumer lags this many records |
+ * | apiErrorRateAlarmPercent | 1 | alarm when 5xx responses exceed this percentage of the API stage's requests (0.01-100) |
+ * | apiLatencyP99AlarmMs | 1000 | alarm when the API stage's p99 latency exceeds this, ms (10-29000) |
+ * | searchFreeStorageAlarmPercent | 25 | alarm when an OpenSearch node's free storage falls below this percentage of its volume (1-90) |
+ * | searchJvmPressureAlarmPercent | 95 | alarm when OpenSearch JVM memory pressure stays above this percentage (50-100) |
  * | eventBus | kinesis | kinesis, or msk for MSK Serverless |
  * | kafkaTopic | flywheel-events | MSK option: the events topic |
  * | kafkaPartitions | 6 | MSK option: the topic's partitions (1-1000) |
- * | vpcId | none | deploy into this existing VPC instead of creating one |
+ * | vpcId | none | deploy into this existing VPC, looked up at synthesis (needs AWS credentials once) |
+ * | existingVpc | none | deploy into this existing VPC, described: `{"vpcId", "availabilityZones", "privateSubnetIds", "privateSubnetRouteTableIds"?, "vpcCidrBlock"?}` (JSON; not with vpcId) |
+ * | rerankEndpointName | none | SageMaker endpoint that re-ranks GET /v1/users/{userId}/recommendations |
+ * | waf | `{"enabled": true, "rateLimitPer5Min": apiThrottleRate × 300}` | the API's AWS WAF web ACL (JSON): on/off, requests per client IP per 5 minutes (10-2000000000) |
  * | searchInstanceType | t3.medium.search; r6g.large.search in prod | OpenSearch data node type (not t2: no encryption at rest) |
  * | searchInstanceCount | 2 | OpenSearch data nodes, an even number (2-80): the domain spans two AZs |
  * | searchVolumeGb | 20; 100 in prod | EBS gp3 per data node, GiB (10-16384; the instance type caps it) |
@@ -267,7 +328,7 @@ const lambdaMemoryMb = z.coerce.number().int().min(128).max(10_240);
  * | trainingSparkMaxExecutors | 2; 20 in prod | dynamic allocation's ceiling (1-1000) |
  * | trainingTrainMemoryMb | 10240 | embedded trainer Lambda's memory (128-10240) |
  * | trainingLargeStepMemoryMb | 4096; 8192 in prod | PrepareData, Evaluate, PlanBatchRecs Lambdas' memory (128-10240) |
- * | trainingLogLevel | ALL; ERROR in prod | state machine log level: ALL or ERROR |
+ * | trainingLogLevel | ALL | state machine log level: ALL or ERROR |
  * | trainingLogExecutionData | true; false in prod | state input and output in the execution log |
  * | trainingLogRetentionDays | 30; 90 in prod | execution log retention, a CloudWatch Logs period (1, 3, 5, 7, 14, 30, 60, 90, …) |
  */
@@ -302,16 +363,53 @@ const contextSchema = z
     archiveBatchingWindowSeconds: z.coerce.number().int().min(0).max(300).default(60),
     iteratorAgeAlarmSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
     offsetLagAlarmRecords: z.coerce.number().int().min(1).default(10_000),
+    apiErrorRateAlarmPercent: z.coerce.number().min(0.01).max(100).default(1),
+    apiLatencyP99AlarmMs: z.coerce.number().int().min(10).max(29_000).default(1000),
+    searchFreeStorageAlarmPercent: z.coerce.number().min(1).max(90).default(25),
+    searchJvmPressureAlarmPercent: z.coerce.number().min(50).max(100).default(95),
     eventBus: z.enum(["kinesis", "msk"]).default("kinesis"),
     kafkaTopic: z
       .string()
       .regex(/^[a-zA-Z0-9._-]{1,249}$/, "must be a Kafka topic name (letters, digits, . _ -)")
       .default("flywheel-events"),
     kafkaPartitions: z.coerce.number().int().min(1).max(1000).default(6),
-    vpcId: z
-      .string()
-      .regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id (vpc-0123abcd…)")
+    vpcId: vpcIdSchema.optional(),
+    existingVpc: jsonFromContext(
+      z.strictObject({
+        vpcId: vpcIdSchema,
+        vpcCidrBlock: z.cidrv4().optional(),
+        // Two AZs at least: the search domain and the cache span two.
+        availabilityZones: z
+          .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "must be an AZ name (eu-west-1a)"))
+          .min(2),
+        privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be subnet ids")).min(2),
+        privateSubnetRouteTableIds: z
+          .array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, "must be route table ids"))
+          .optional(),
+      }),
+    )
+      .refine(
+        (vpc) => vpc.privateSubnetIds.length % vpc.availabilityZones.length === 0,
+        "privateSubnetIds must hold the same number of subnets in each of the availabilityZones",
+      )
+      .refine(
+        (vpc) =>
+          vpc.privateSubnetRouteTableIds === undefined ||
+          vpc.privateSubnetRouteTableIds.length === vpc.privateSubnetIds.length,
+        "privateSubnetRouteTableIds must have one route table per subnet",
+      )
       .optional(),
+    rerankEndpointName: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, "must be a SageMaker endpoint name")
+      .optional(),
+    waf: jsonFromContext(
+      z.strictObject({
+        enabled: contextBoolean.optional(),
+        // WAF's bounds for a rate-based rule's limit.
+        rateLimitPer5Min: z.coerce.number().int().min(10).max(2_000_000_000).optional(),
+      }),
+    ).optional(),
     searchInstanceType: searchInstanceType.optional(),
     searchInstanceCount: z.coerce
       .number()
@@ -379,6 +477,10 @@ const contextSchema = z
     // Otherwise records would expire into the dead-letter queue before anyone is told the consumer is behind.
     message: "must be below streamMaxRecordAgeSeconds",
     path: ["iteratorAgeAlarmSeconds"],
+  })
+  .refine((context) => context.vpcId === undefined || context.existingVpc === undefined, {
+    message: "give vpcId (looked up) or existingVpc (described), not both",
+    path: ["existingVpc"],
   });
 
 const CONTEXT_KEYS = Object.keys(contextSchema.shape) as Array<keyof typeof contextSchema.shape>;
@@ -433,21 +535,48 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
     alarms: {
       iteratorAgeThresholdSeconds: context.iteratorAgeAlarmSeconds,
       offsetLagThresholdRecords: context.offsetLagAlarmRecords,
+      apiServerErrorRatePercent: context.apiErrorRateAlarmPercent,
+      apiLatencyP99Ms: context.apiLatencyP99AlarmMs,
+      searchFreeStoragePercent: context.searchFreeStorageAlarmPercent,
+      searchJvmMemoryPressurePercent: context.searchJvmPressureAlarmPercent,
     },
     eventBus: {
       kind: context.eventBus,
       kafkaTopic: context.kafkaTopic,
       kafkaPartitions: context.kafkaPartitions,
     },
-    network: { existingVpcId: context.vpcId },
+    network: { existingVpc: existingVpcOf(context) },
     search: {
       instanceType: context.searchInstanceType ?? searchDefaults.instanceType,
       instanceCount: context.searchInstanceCount,
       volumeSizeGb: context.searchVolumeGb ?? searchDefaults.volumeGb,
       dedicatedMasterInstanceType: dedicatedMasters ? context.searchMasterInstanceType : undefined,
     },
-    api: { throttle: { rateLimit: context.apiThrottleRate, burstLimit: context.apiThrottleBurst } },
+    api: {
+      throttle: { rateLimit: context.apiThrottleRate, burstLimit: context.apiThrottleBurst },
+      waf: {
+        enabled: context.waf?.enabled ?? true,
+        // One client at its full per-key rate from a single IP is never blocked by the WAF.
+        rateLimitPer5Min: context.waf?.rateLimitPer5Min ?? context.apiThrottleRate * 300,
+      },
+    },
+    rerank:
+      context.rerankEndpointName === undefined ? undefined : { endpointName: context.rerankEndpointName },
     training,
+  };
+}
+
+function existingVpcOf(context: z.infer<typeof contextSchema>): ExistingVpc | undefined {
+  if (context.vpcId !== undefined) return { source: "lookup", vpcId: context.vpcId };
+  const described = context.existingVpc;
+  if (described === undefined) return undefined;
+  return {
+    source: "attributes",
+    vpcId: described.vpcId,
+    vpcCidrBlock: described.vpcCidrBlock,
+    availabilityZones: described.availabilityZones,
+    privateSubnetIds: described.privateSubnetIds,
+    privateSubnetRouteTableIds: described.privateSubnetRouteTableIds,
   };
 }
 

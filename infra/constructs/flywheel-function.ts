@@ -2,7 +2,8 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
-import type * as iam from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -11,7 +12,10 @@ import {
   type FunctionEnvironment,
   functionEnvironmentVariables,
 } from "../../functions/commons/function-environment.ts";
+import { cdkBundlingOptions } from "../bundling/cdk-bundling-options.ts";
+import { acknowledgeIamWildcards, skipCheckovCheck } from "./check-acknowledgments.ts";
 import type { EnvironmentGrantee } from "./flywheel-table.ts";
+import { defaultServiceName, observabilityEnvironment } from "./observability-environment.ts";
 
 export interface FlywheelFunctionProps {
   /** Absolute path of the handler module; it exports `handler`. */
@@ -25,10 +29,20 @@ export interface FlywheelFunctionProps {
   readonly memorySize?: number;
   /** More variables; resource names arrive through the stacks' `grant*` helpers instead. @default none */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The Powertools service: the `service` key of its log lines and dimension of its metrics.
+   * @default `flywheel-` and the construct id in kebab case, without `Handler` or `Function`
+   */
+  readonly serviceName?: string;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the log group when the function goes. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Encrypts the log group: the data stack's key, whose policy lets CloudWatch Logs use it (logs may hold
+   * user ids). @default CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /**
    * Runs the function in a VPC (for the cache, or the Kafka cluster), with a security group of its own.
    * A construction-time choice: Lambda attaches the network interfaces when the function is created.
@@ -46,10 +60,33 @@ export interface FunctionNetworkPlacement {
 const REPOSITORY_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /**
+ * Lambda's own calls that take no resource-level permissions: X-Ray segments, and in a VPC the network
+ * interfaces (the actions of AWSLambdaVPCAccessExecutionRole without its logs:* on every group).
+ */
+const TRACING_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] as const;
+const VPC_NETWORK_INTERFACE_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+] as const;
+
+const VPC_WILDCARD = {
+  finding: /^Resource::\*$/,
+  reason: `Lambda creates, describes and deletes the function's network interfaces as it scales: ${VPC_NETWORK_INTERFACE_ACTIONS.join(", ")}, on interfaces that do not exist yet`,
+};
+
+/**
  * A Flywheel Lambda with the house defaults (STYLE.md habit 7): Node.js 24 on arm64 (Graviton: the same
  * speed for this code at a lower price), X-Ray tracing, JSON logs with a level into its own log group with
- * a retention, and an esbuild ESM bundle, minified, with source maps. The AWS SDK is bundled rather than
- * taken from the runtime, so the SDK version the tests ran against is the one that runs in AWS.
+ * a retention, and an esbuild ESM bundle, minified, with source maps, built with the options every Flywheel
+ * Lambda shares (infra/bundling/lambda-bundle-options.ts): the AWS SDK is taken from the runtime.
+ *
+ * Its role has no managed policy: it may write to its own log group only (AWSLambdaBasicExecutionRole
+ * would allow every group of the account), and in a VPC manage its network interfaces. Everything else
+ * comes from `grant*` helpers.
  *
  * It is an EnvironmentGrantee: a stack's `grant*` helper grants it least privilege and sets the variable
  * that names the resource in one call.
@@ -57,12 +94,44 @@ const REPOSITORY_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url)))
 export class FlywheelFunction extends Construct implements EnvironmentGrantee {
   public readonly function: nodejs.NodejsFunction;
   public readonly logGroup: logs.LogGroup;
+  /** Its POWERTOOLS_SERVICE_NAME: the `service` dimension of the metrics it emits. */
+  public readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: FlywheelFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName ?? defaultServiceName(id);
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.logEncryptionKey === undefined ? {} : { encryptionKey: props.logEncryptionKey }),
+    });
+    const role = new iam.Role(this, "ServiceRole", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+    });
+    this.logGroup.grantWrite(role);
+    // A policy of its own, so that checkov's skip names this statement and nothing a grant adds later.
+    let networkInterfaces: iam.Policy | undefined;
+    if (props.network !== undefined) {
+      networkInterfaces = new iam.Policy(this, "VpcNetworkInterfacesPolicy", {
+        roles: [role],
+        statements: [
+          new iam.PolicyStatement({
+            sid: "VpcNetworkInterfaces",
+            actions: [...VPC_NETWORK_INTERFACE_ACTIONS],
+            resources: ["*"],
+          }),
+        ],
+      });
+      skipCheckovCheck(
+        networkInterfaces,
+        "CKV_AWS_111",
+        "Lambda's network interfaces in the function's VPC: the EC2 actions of AWSLambdaVPCAccessExecutionRole, which Lambda needs on any interface it creates",
+      );
+      acknowledgeIamWildcards(networkInterfaces, VPC_WILDCARD);
+    }
+    acknowledgeIamWildcards(role, {
+      finding: /^Resource::\*$/,
+      reason: `X-Ray tracing: ${TRACING_ACTIONS.join(", ")} have no resource-level permissions`,
     });
     this.function = new nodejs.NodejsFunction(this, "Function", {
       entry: props.entry,
@@ -72,6 +141,7 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
       architecture: lambda.Architecture.ARM_64,
       timeout: props.timeout ?? Duration.seconds(10),
       memorySize: props.memorySize ?? 512,
+      role,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -86,21 +156,14 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
         // Stack traces point into the TypeScript sources, at a small cost when an error is thrown.
         NODE_OPTIONS: "--enable-source-maps",
         ...functionEnvironmentVariables(props.functionEnvironment),
+        ...observabilityEnvironment(this.serviceName),
         ...props.environment,
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: "node24",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        // Bundled CommonJS dependencies may call require(); an ES module has none of its own.
-        banner:
-          "import { createRequire as __flywheelCreateRequire } from 'node:module'; const require = __flywheelCreateRequire(import.meta.url);",
-      },
+      // The shared bundle options (infra/bundling/lambda-bundle-options.ts, docs/lambda-packaging.md).
+      bundling: cdkBundlingOptions(),
     });
+    // Lambda checks the role's network-interface permissions when it creates a function in a VPC.
+    if (networkInterfaces !== undefined) this.function.node.addDependency(networkInterfaces);
   }
 
   /** Whether the function runs in a VPC, and so has a security group that grants can open ports from. */

@@ -11,6 +11,17 @@ import type {
   TableStreamView,
 } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
 
+/** What DynamoDB does with the caller's permissions on a customer-managed key when it writes. */
+export const READ_WRITE_KEY_ACTIONS = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+] as const;
+
 /** Something a table can be granted to that also takes environment variables: a Lambda function. */
 export interface EnvironmentGrantee extends iam.IGrantable {
   addEnvironment(key: string, value: string): unknown;
@@ -89,16 +100,10 @@ export class FlywheelTable extends Construct {
     const grant = this.table.grant(grantee, ...this.accessActions[access]);
     if (this.encryptionKey !== undefined) {
       // DynamoDB decrypts with the caller's permissions on a customer-managed key; writes also encrypt.
+      // The actions DynamoDB documents for a customer-managed key, each named: ReEncrypt* and
+      // GenerateDataKey* would add only the asymmetric data-key pairs, which a symmetric key refuses anyway.
       if (access === "read") this.encryptionKey.grant(grantee, "kms:Decrypt", "kms:DescribeKey");
-      else
-        this.encryptionKey.grant(
-          grantee,
-          "kms:Decrypt",
-          "kms:DescribeKey",
-          "kms:Encrypt",
-          "kms:ReEncrypt*",
-          "kms:GenerateDataKey*",
-        );
+      else this.encryptionKey.grant(grantee, ...READ_WRITE_KEY_ACTIONS);
     }
     grantee.addEnvironment(this.definition.tableNameEnvironmentVariable, this.table.tableName);
     return grant;

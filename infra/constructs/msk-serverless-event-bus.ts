@@ -2,10 +2,16 @@ import { fileURLToPath } from "node:url";
 import { CustomResource, Duration, Fn, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import * as msk from "aws-cdk-lib/aws-msk";
 import * as cr from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import type { FunctionEnvironment } from "../../functions/commons/function-environment.ts";
+import {
+  AWS_CUSTOM_RESOURCE_PROVIDER_ID,
+  acknowledgeCdkProviderFunction,
+  acknowledgeNagRule,
+} from "./check-acknowledgments.ts";
 import { FlywheelFunction, type FunctionNetworkPlacement } from "./flywheel-function.ts";
 import { allowFunctionIngress } from "./function-ingress.ts";
 
@@ -21,6 +27,8 @@ export interface MskServerlessEventBusProps {
   readonly functionEnvironment: FunctionEnvironment;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /** Encrypts the topic provider's log group. @default CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 /** The broker port of IAM authentication (SASL/OAUTHBEARER over TLS). */
@@ -100,6 +108,13 @@ export class MskServerlessEventBus extends Construct {
       installLatestAwsSdk: false,
     });
     this.bootstrapBrokers = brokers.getResponseField("BootstrapBrokerStringSaslIam");
+    const brokersProvider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+    if (brokersProvider !== undefined) {
+      acknowledgeCdkProviderFunction(
+        brokersProvider,
+        "The provider that reads the cluster's bootstrap brokers",
+      );
+    }
 
     const topicHandler = new FlywheelFunction(this, "TopicHandler", {
       entry: TOPIC_HANDLER_ENTRY,
@@ -108,6 +123,7 @@ export class MskServerlessEventBus extends Construct {
       timeout: Duration.minutes(2),
       network: props.placement,
       ...(props.logRemovalPolicy === undefined ? {} : { logRemovalPolicy: props.logRemovalPolicy }),
+      ...(props.logEncryptionKey === undefined ? {} : { logEncryptionKey: props.logEncryptionKey }),
     });
     this.connect(topicHandler);
     topicHandler.addEnvironment(KAFKA_ENVIRONMENT_VARIABLES.brokers, this.bootstrapBrokers);
@@ -118,6 +134,10 @@ export class MskServerlessEventBus extends Construct {
       resourceArns: [this.topicArn()],
     });
     const provider = new cr.Provider(this, "TopicProvider", { onEventHandler: topicHandler.function });
+    acknowledgeCdkProviderFunction(
+      provider,
+      "The custom-resource provider framework in front of the topic handler (it invokes only that function)",
+    );
     this.topic = new CustomResource(this, "Topic", {
       serviceToken: provider.serviceToken,
       resourceType: "Custom::KafkaTopic",
@@ -158,6 +178,12 @@ export class MskServerlessEventBus extends Construct {
    * the cluster, read the topic, commit the group's offsets), on this cluster, topic and group only.
    */
   grantConsume(fn: FlywheelFunction, consumerGroupId: string): void {
+    // ManagedKafkaEventSource attaches AWSLambdaMSKExecutionRole to the function's role when it binds.
+    acknowledgeNagRule(
+      fn,
+      "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]",
+      "Attached by CDK's ManagedKafkaEventSource: the policy Lambda documents for an MSK event-source mapping; the statements below already name this cluster, topic and group",
+    );
     iam.Grant.addToPrincipal({
       grantee: fn,
       actions: [

@@ -11,6 +11,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import type { FunctionEnvironment } from "../../functions/commons/function-environment.ts";
 import type { StageConfig } from "../config/stage-config.ts";
+import { skipCheckovCheck } from "../constructs/check-acknowledgments.ts";
 import { FlywheelFunction } from "../constructs/flywheel-function.ts";
 import { MskServerlessEventBus } from "../constructs/msk-serverless-event-bus.ts";
 import type { DataStack } from "./data-stack.ts";
@@ -34,6 +35,10 @@ export const INGEST_HANDLER_ENTRIES = {
 } as const;
 
 const DEFAULT_FUNCTIONS_DIRECTORY = fileURLToPath(new URL("../../functions/", import.meta.url));
+
+/** Why the alarm and notification topics are not encrypted with a KMS key (checkov CKV_AWS_26). */
+export const ALARM_TOPIC_ENCRYPTION_REASON =
+  "Alarm and run notices carry metric names, thresholds and model versions, no user data. CloudWatch alarms cannot publish under the AWS-managed SNS key, and a customer-managed one would open its policy to CloudWatch and Step Functions to protect nothing secret; Publish requires TLS (enforceSSL)";
 
 /**
  * Pollers of the Kafka mapping. Provisioned mode is what enables the error-handling controls (retries,
@@ -99,6 +104,7 @@ export class IngestStack extends Stack {
       memorySize: 1024,
       network: network.functionPlacement,
       logRemovalPolicy,
+      logEncryptionKey: data.encryptionKey,
     });
     data.grantInteractionsReadWrite(this.streamHandler);
     data.grantProfileReadWrite(this.streamHandler);
@@ -110,7 +116,7 @@ export class IngestStack extends Stack {
     // The handler sends poison records to the queue itself, so they never fail (and block) a batch.
     data.grantDeadLetterSend(this.streamHandler);
     network.grantCacheAccess(this.streamHandler);
-    const deadLetterDestination = new eventSources.SqsDlq(data.streamDeadLetterQueue);
+    const deadLetterDestination = data.deadLetterDestination();
 
     if (useKafka) {
       const kafka = new MskServerlessEventBus(this, "Kafka", {
@@ -120,6 +126,7 @@ export class IngestStack extends Stack {
         partitions: stage.eventBus.kafkaPartitions,
         functionEnvironment: props.functionEnvironment,
         logRemovalPolicy,
+        logEncryptionKey: data.encryptionKey,
       });
       this.kafka = kafka;
       const consumerGroupId = `flywheel-${stage.stageName}-stream`;
@@ -188,6 +195,7 @@ export class IngestStack extends Stack {
         timeout: Duration.minutes(2),
         memorySize: 1024,
         logRemovalPolicy,
+        logEncryptionKey: data.encryptionKey,
       });
       data.grantEventArchiveWrite(this.archiveHandler);
       this.archiveHandler.function.addEventSource(
@@ -212,6 +220,7 @@ export class IngestStack extends Stack {
       displayName: `Flywheel ${stage.stageName} streaming alarms`,
       enforceSSL: true,
     });
+    skipCheckovCheck(this.alarmTopic, "CKV_AWS_26", ALARM_TOPIC_ENCRYPTION_REASON);
     const alarm = (alarmId: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {
       const created = new cloudwatch.Alarm(this, alarmId, props);
       const action = new cloudwatchActions.SnsAction(this.alarmTopic);

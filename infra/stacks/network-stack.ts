@@ -1,7 +1,8 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as elasticache from "aws-cdk-lib/aws-elasticache";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { StageConfig } from "../config/stage-config.ts";
 import type { FlywheelFunction, FunctionNetworkPlacement } from "../constructs/flywheel-function.ts";
@@ -12,6 +13,9 @@ export interface NetworkStackProps extends StackProps {
   /** Encrypts the cache at rest: the data stack's key, so one key covers every copy of user data. */
   readonly encryptionKey: kms.IKey;
 }
+
+/** A new VPC's address range, literal so that rules on it can be checked at synthesis. */
+export const NEW_VPC_CIDR = "10.0.0.0/16";
 
 /** The cache's ports: 6379 for the primary endpoint, 6380 for the reader endpoint (reads from replicas). */
 export const CACHE_PORTS = { from: 6379, to: 6380 } as const;
@@ -29,8 +33,9 @@ export const REDIS_CLUSTER_ENVIRONMENT_VARIABLE = "FLYWHEEL_REDIS_CLUSTER";
  * only AWS services, and those are reached through VPC endpoints (gateway endpoints for DynamoDB and S3,
  * which are free; interface endpoints for Kinesis, SQS, SageMaker runtime, CloudWatch Logs and metrics, and
  * X-Ray, since every function traces). Endpoints cost less than two NAT gateways and keep the traffic off
- * the internet. With `-c vpcId=…` the stack uses that VPC instead (looked up at synthesis) and creates no
- * endpoints: an existing VPC brings its own egress (NAT or endpoints); its private subnets are used.
+ * the internet. All its flows go to a flow log. With `-c vpcId=…` (looked up at synthesis) or `existingVpc`
+ * (described in the context) the stack uses that VPC instead and creates no endpoints and no flow log: an
+ * existing VPC brings its own egress (NAT or endpoints); its private subnets are used.
  */
 export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
@@ -40,14 +45,19 @@ export class NetworkStack extends Stack {
   public readonly cache: elasticache.CfnServerlessCache;
   /** `rediss://host:port`: ElastiCache Serverless accepts TLS connections only. */
   public readonly cacheUrl: string;
+  /** The new VPC's flow log; absent in an existing VPC. */
+  public readonly flowLogGroup: logs.LogGroup | undefined;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const { stage } = props;
-    const existingVpcId = stage.network.existingVpcId;
+    const existingVpc = stage.network.existingVpc;
+    const logRemovalPolicy =
+      stage.dataRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    if (existingVpcId === undefined) {
+    if (existingVpc === undefined) {
       const vpc = new ec2.Vpc(this, "Vpc", {
+        ipAddresses: ec2.IpAddresses.cidr(NEW_VPC_CIDR),
         maxAzs: 2,
         natGateways: 0,
         subnetConfiguration: [{ name: "private", subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
@@ -56,13 +66,36 @@ export class NetworkStack extends Stack {
       this.vpc = vpc;
       this.functionPlacement = { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } };
       addServiceEndpoints(vpc, stage.eventBus.kind === "msk");
+      // Every accepted and rejected flow, for investigations; under the data key like every log group.
+      this.flowLogGroup = new logs.LogGroup(this, "FlowLogGroup", {
+        retention: logs.RetentionDays.THREE_MONTHS,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: logRemovalPolicy,
+      });
+      vpc.addFlowLog("FlowLog", {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+        trafficType: ec2.FlowLogTrafficType.ALL,
+      });
     } else {
-      this.vpc = ec2.Vpc.fromLookup(this, "Vpc", { vpcId: existingVpcId });
+      this.vpc =
+        existingVpc.source === "lookup"
+          ? ec2.Vpc.fromLookup(this, "Vpc", { vpcId: existingVpc.vpcId })
+          : ec2.Vpc.fromVpcAttributes(this, "Vpc", {
+              vpcId: existingVpc.vpcId,
+              availabilityZones: [...existingVpc.availabilityZones],
+              privateSubnetIds: [...existingVpc.privateSubnetIds],
+              ...(existingVpc.privateSubnetRouteTableIds === undefined
+                ? {}
+                : { privateSubnetRouteTableIds: [...existingVpc.privateSubnetRouteTableIds] }),
+              ...(existingVpc.vpcCidrBlock === undefined ? {} : { vpcCidrBlock: existingVpc.vpcCidrBlock }),
+            });
       const subnetType =
         this.vpc.privateSubnets.length > 0
           ? ec2.SubnetType.PRIVATE_WITH_EGRESS
           : ec2.SubnetType.PRIVATE_ISOLATED;
       this.functionPlacement = { vpc: this.vpc, vpcSubnets: { subnetType } };
+      // Its owner decides on its flow logs.
+      this.flowLogGroup = undefined;
     }
 
     this.cacheSecurityGroup = new ec2.SecurityGroup(this, "CacheSecurityGroup", {
@@ -131,7 +164,9 @@ function addServiceEndpoints(vpc: ec2.Vpc, kafka: boolean): void {
     );
   }
   for (const [id, service] of interfaceServices) {
-    // `open`: HTTPS from anywhere in the VPC; the endpoint policy is AWS's default (the callers' IAM decides).
-    vpc.addInterfaceEndpoint(id, { service, subnets, privateDnsEnabled: true, open: true });
+    // HTTPS from anywhere in the VPC (its literal range, which cdk-nag can check, where `open: true` would
+    // write a reference); the endpoint policy is AWS's default (the callers' IAM decides).
+    const endpoint = vpc.addInterfaceEndpoint(id, { service, subnets, privateDnsEnabled: true, open: false });
+    endpoint.connections.allowFrom(ec2.Peer.ipv4(NEW_VPC_CIDR), ec2.Port.HTTPS, "HTTPS from inside the VPC");
   }
 }

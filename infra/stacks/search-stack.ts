@@ -2,9 +2,17 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import * as logs from "aws-cdk-lib/aws-logs";
 import * as opensearch from "aws-cdk-lib/aws-opensearchservice";
 import type { Construct } from "constructs";
 import type { StageConfig } from "../config/stage-config.ts";
+import {
+  AWS_CUSTOM_RESOURCE_PROVIDER_ID,
+  acknowledgeCdkProviderFunction,
+  acknowledgeIamWildcards,
+  acknowledgeNagRule,
+  skipCheckovCheck,
+} from "../constructs/check-acknowledgments.ts";
 import type { FlywheelFunction, FunctionNetworkPlacement } from "../constructs/flywheel-function.ts";
 import { allowFunctionIngress } from "../constructs/function-ingress.ts";
 
@@ -58,6 +66,12 @@ const DEDICATED_MASTER_COUNT = 3;
 export class SearchStack extends Stack {
   public readonly domain: opensearch.Domain;
   public readonly domainSecurityGroup: ec2.SecurityGroup;
+  /** The domain's published logs. */
+  public readonly logGroups: {
+    readonly slowSearch: logs.LogGroup;
+    readonly slowIndex: logs.LogGroup;
+    readonly application: logs.LogGroup;
+  };
   /** `https://<vpc endpoint>`: what the adapter reads from FLYWHEEL_OPENSEARCH_ENDPOINT. */
   public readonly endpointUrl: string;
 
@@ -79,6 +93,31 @@ export class SearchStack extends Stack {
       .subnets.slice(0, AVAILABILITY_ZONE_COUNT);
 
     const masterInstanceType = search.dedicatedMasterInstanceType;
+    const removalPolicy = stage.dataRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Slow queries and indexing, and the cluster's own errors, under the data key (they quote queries).
+    const logGroup = (id: string) =>
+      new logs.LogGroup(this, id, {
+        retention: logs.RetentionDays.ONE_MONTH,
+        encryptionKey: props.encryptionKey,
+        removalPolicy,
+      });
+    this.logGroups = {
+      slowSearch: logGroup("SlowSearchLogGroup"),
+      slowIndex: logGroup("SlowIndexLogGroup"),
+      application: logGroup("ApplicationLogGroup"),
+    };
+    const logsPolicy = new logs.ResourcePolicy(this, "DomainLogsPolicy", {
+      policyStatements: [
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal("es.amazonaws.com")],
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: Object.values(this.logGroups).map((group) => group.logGroupArn),
+          // Domains of this account only (the domain's own ARN would make the policy depend on it, and the
+          // domain must find the policy in place when it is created).
+          conditions: { StringEquals: { "aws:SourceAccount": this.account } },
+        }),
+      ],
+    });
     this.domain = new opensearch.Domain(this, "VectorDomain", {
       // The latest 2.x the CDK knows; k-NN with the Lucene engine is built in.
       version: opensearch.EngineVersion.OPENSEARCH_2_19,
@@ -102,8 +141,31 @@ export class SearchStack extends Stack {
       nodeToNodeEncryption: true,
       enforceHttps: true,
       tlsSecurityPolicy: opensearch.TLSSecurityPolicy.TLS_1_2,
-      removalPolicy: stage.dataRemovalPolicy === "retain" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy,
+      logging: {
+        slowSearchLogEnabled: true,
+        slowSearchLogGroup: this.logGroups.slowSearch,
+        slowIndexLogEnabled: true,
+        slowIndexLogGroup: this.logGroups.slowIndex,
+        appLogEnabled: true,
+        appLogGroup: this.logGroups.application,
+      },
+      // The policy that lets the domain write to its groups is the resource below, not a custom resource.
+      suppressLogsResourcePolicy: true,
     });
+    this.domain.node.addDependency(logsPolicy);
+    acknowledgeNagRule(
+      this.domain,
+      "OS3",
+      "A VPC domain: reachable only from the security groups grantVectorIndex* lets in, and every request is SigV4-signed and authorized by IAM; an IP allowlist adds nothing inside the VPC",
+    );
+    if (masterInstanceType === undefined) {
+      acknowledgeNagRule(
+        this.domain,
+        "OS4",
+        `No dedicated master nodes in stage ${stage.stageName} (searchDedicatedMasters=false, the default outside prod): the data nodes elect a master; three dedicated masters would cost more than twice a small domain's data nodes`,
+      );
+    }
     // Set after construction: the statement names the domain's own ARN, which CDK applies through a custom
     // resource once the domain exists.
     this.domain.addAccessPolicies(
@@ -115,6 +177,15 @@ export class SearchStack extends Stack {
       }),
     );
     this.endpointUrl = `https://${this.domain.domainEndpoint}`;
+    const accessPolicyProvider = this.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+    if (accessPolicyProvider !== undefined) {
+      acknowledgeCdkProviderFunction(accessPolicyProvider, "The provider of the domain's access policy");
+    }
+    skipCheckovCheck(
+      this.domain,
+      "CKV_AWS_317",
+      "Audit logs need fine-grained access control, which this domain does not use: IAM authorizes every request (SigV4), and IAM roles are the only principals",
+    );
 
     new CfnOutput(this, "SearchEndpoint", {
       description: "The OpenSearch domain (HTTPS, SigV4, reachable from inside the VPC)",
@@ -142,6 +213,11 @@ export class SearchStack extends Stack {
       grantee: fn,
       actions: [...actions],
       resourceArns: [`${this.domain.domainArn}/*`],
+    });
+    acknowledgeIamWildcards(fn, {
+      finding: /^Resource::.*VectorDomain.*\/\*$/,
+      reason:
+        "Every path of Flywheel's own domain: index names carry the model version (items-<version>), made at run time; the HTTP methods are named, the domain holds nothing else",
     });
     fn.addEnvironment(OPENSEARCH_ENDPOINT_ENVIRONMENT_VARIABLE, this.endpointUrl);
     fn.addEnvironment(OPENSEARCH_AUTH_ENVIRONMENT_VARIABLE, "sigv4");

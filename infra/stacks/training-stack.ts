@@ -21,9 +21,17 @@ import type { FunctionEnvironment } from "../../functions/commons/function-envir
 import { TABLE_DEFINITIONS } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
 import { ARTIFACT_BUCKET_DEFINITION } from "../config/data-resource-definitions.ts";
 import type { StageConfig, TrainingConfig } from "../config/stage-config.ts";
+import {
+  acknowledgeCdkProviderFunction,
+  acknowledgeIamWildcards,
+  acknowledgeNagRule,
+  type JustifiedWildcard,
+  skipCheckovCheck,
+} from "../constructs/check-acknowledgments.ts";
 import { FlywheelFunction, type FunctionNetworkPlacement } from "../constructs/flywheel-function.ts";
 import type { EnvironmentGrantee } from "../constructs/flywheel-table.ts";
-import type { DataStack } from "./data-stack.ts";
+import { ARTIFACT_PREFIX_WILDCARDS, type DataStack } from "./data-stack.ts";
+import { ALARM_TOPIC_ENCRYPTION_REASON } from "./ingest-stack.ts";
 import {
   OPENSEARCH_AUTH_ENVIRONMENT_VARIABLE,
   OPENSEARCH_ENDPOINT_ENVIRONMENT_VARIABLE,
@@ -167,6 +175,7 @@ export class TrainingStack extends Stack {
       displayName: `Flywheel ${stage.stageName}: nightly training succeeded`,
       enforceSSL: true,
     });
+    skipCheckovCheck(this.notificationTopic, "CKV_AWS_26", ALARM_TOPIC_ENCRYPTION_REASON);
 
     const role = this.createStateMachineRole(spark);
     const logGroup = new logs.LogGroup(this, "StateMachineLogGroup", {
@@ -175,6 +184,7 @@ export class TrainingStack extends Stack {
       logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
+      encryptionKey: props.data.encryptionKey,
     });
     const definitionPath =
       props.definitionPath ?? join(REPOSITORY_ROOT, "state-machines", "nightly-training.asl.json");
@@ -194,6 +204,13 @@ export class TrainingStack extends Stack {
         includeExecutionData: training.logging.includeExecutionData,
       },
     });
+    if (training.logging.level !== "ALL") {
+      acknowledgeNagRule(
+        this.stateMachine,
+        "SF1",
+        `Stage ${stage.stageName} logs failed states only (trainingLogLevel=ERROR); X-Ray still traces every run`,
+      );
+    }
 
     const schedule = this.createSchedule(training);
     this.schedule = schedule.schedule;
@@ -231,9 +248,27 @@ export class TrainingStack extends Stack {
       actions: ["states:DescribeExecution", "states:GetExecutionHistory"],
       resourceArns: [this.executionArns().executions],
     });
+    acknowledgeIamWildcards(grantee, ...this.executionWildcards());
     grantee.addEnvironment(TRAINING_STATE_MACHINE_ARN_ENVIRONMENT_VARIABLE, this.stateMachineArn);
     grantee.addEnvironment(DEFAULT_TRAINER_ENVIRONMENT_VARIABLE, this.training.trainer);
     grantee.addEnvironment(DEFAULT_MAX_NDCG_DROP_ENVIRONMENT_VARIABLE, String(this.training.maxNdcgDrop));
+  }
+
+  /** The ARNs of executionArns as IAM5 wildcards: execution names are made when a run starts. */
+  private executionWildcards(): JustifiedWildcard[] {
+    const name = this.stateMachineName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return [
+      {
+        finding: new RegExp(`^Resource::arn:.+:states:.+:execution:${name}:\\*$`),
+        reason:
+          "Executions of the nightly state machine only; a run's execution is named by its run id when it starts",
+      },
+      {
+        finding: new RegExp(`^Resource::arn:.+:states:.+:execution:${name}/\\*$`),
+        reason:
+          "The child executions of the nightly state machine's Distributed Map only; they are named when the map runs",
+      },
+    ];
   }
 
   /** The state machine's executions, and the child executions its Distributed Map starts. */
@@ -313,6 +348,7 @@ export class TrainingStack extends Stack {
         environment,
         network: props.network.functionPlacement,
         logRemovalPolicy,
+        logEncryptionKey: data.encryptionKey,
       });
       // FlywheelFunction serves a module's `handler` export; this module has one export per step. The
       // bundle is index.mjs and keeps the entry's exports, so the step's export is `index.<step>`.
@@ -406,6 +442,7 @@ export class TrainingStack extends Stack {
     const logGroup = new logs.LogGroup(this, "SparkJobLogGroup", {
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
+      encryptionKey: data.encryptionKey,
     });
     const application = new emrserverless.CfnApplication(this, "SparkApplication", {
       name: `flywheel-${stage.stageName}-training`,
@@ -442,10 +479,17 @@ export class TrainingStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
+      // A deploy that breaks the job can be undone from the previous version for a week.
+      versioned: true,
+      lifecycleRules: [{ id: "expire-replaced-code", noncurrentVersionExpiration: Duration.days(7) }],
       // Code only, rebuilt from the repository by every deploy.
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
     });
+    const codeBucketLogging =
+      "Holds only the Spark job's event weights, published from the repository by each deploy (no user data); its writers are the deployment and its one reader the job role";
+    acknowledgeNagRule(codeBucket, "S1", codeBucketLogging);
+    skipCheckovCheck(codeBucket, "CKV_AWS_18", codeBucketLogging);
     const weightsPath =
       props.eventWeightsPath ?? join(REPOSITORY_ROOT, "layers", "domain", "interactions", EVENT_WEIGHTS_FILE);
     new s3deploy.BucketDeployment(this, "SparkEventWeights", {
@@ -453,6 +497,14 @@ export class TrainingStack extends Stack {
       destinationKeyPrefix: SPARK_CODE_PREFIX,
       sources: [s3deploy.Source.data(EVENT_WEIGHTS_FILE, readFileSync(weightsPath, "utf8"))],
     });
+    for (const child of this.node.children) {
+      // BucketDeployment's handler is a singleton of the stack, named after its fixed UUID.
+      if (child.node.id.startsWith("Custom::CDKBucketDeployment")) {
+        acknowledgeCdkProviderFunction(child, "BucketDeployment's handler (copies the event weights)", {
+          pinnedRuntime: true,
+        });
+      }
+    }
     const eventWeightsKey = `${SPARK_CODE_PREFIX}${EVENT_WEIGHTS_FILE}`;
 
     const jobRole = new iam.Role(this, "SparkJobRole", {
@@ -469,6 +521,11 @@ export class TrainingStack extends Stack {
     // model. Spark's S3 file system checks, overwrites and cleans up what it writes, so each writable
     // prefix also needs reads and deletes; the listing is of the bucket (Spark lists partitions).
     grantArtifactObjects(data, jobRole, `${ARTIFACT_BUCKET_DEFINITION.eventArchivePrefix}*`, ["read"]);
+    acknowledgeIamWildcards(jobRole, {
+      finding: /^Resource::arn:.+:logs:.+:log-group:\*$/,
+      reason:
+        "logs:DescribeLogGroups only, which EMR Serverless calls to find the job's log group: it is authorized on the account's groups, not on one",
+    });
     grantArtifactObjects(data, jobRole, `${PIPELINE_RUNS_PREFIX}*`, ["read", "write", "delete"]);
     grantArtifactObjects(data, jobRole, `${ARTIFACT_BUCKET_DEFINITION.modelsPrefix}*`, [
       "read",
@@ -578,6 +635,19 @@ export class TrainingStack extends Stack {
       }),
     );
     const executions = this.executionArns();
+    acknowledgeIamWildcards(
+      role,
+      ...this.executionWildcards(),
+      {
+        finding: /^Resource::<SparkApplication\.Arn>\/jobruns\/\*$/,
+        reason: "The job runs of the nightly Spark application only; a run's id is made when it starts",
+      },
+      {
+        finding: /^Resource::\*$/,
+        reason:
+          "The state machine's X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and the other vended-log calls Step Functions documents), which take no resource-level permissions",
+      },
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: "DistributedMapStart",
@@ -633,11 +703,16 @@ export class TrainingStack extends Stack {
       }),
     });
     const deadLetterQueue = new sqs.Queue(this, "ScheduleDeadLetterQueue", {
-      // Holds the schedule's input only (trainer and gate): SQS-managed encryption needs no key grants.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      // Holds the schedule's input only (trainer and gate): the AWS-managed key needs no key policy.
+      encryption: sqs.QueueEncryption.KMS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledgeNagRule(
+      deadLetterQueue,
+      "SQS3",
+      "This queue is the dead-letter queue (of the nightly schedule's starts); its messages wait to be inspected",
+    );
     const schedule = new scheduler.Schedule(this, "NightlySchedule", {
       description: "Starts the nightly training run",
       schedule: scheduler.ScheduleExpression.expression(training.schedule.expression, TimeZone.ETC_UTC),
@@ -752,6 +827,10 @@ function grantArtifactObjects(
     actions,
     resourceArns: [data.artifactBucket.arnForObjects(keyPattern)],
   });
+  const prefixWildcard = Object.values(ARTIFACT_PREFIX_WILDCARDS).find((wildcard) =>
+    wildcard.finding.test(`Resource::bucket/${keyPattern}`),
+  );
+  if (prefixWildcard !== undefined) acknowledgeIamWildcards(grantee, prefixWildcard);
   if (access.includes("read")) {
     iam.Grant.addToPrincipal({
       grantee,

@@ -246,6 +246,34 @@ describe("ApiStack (the served route table)", () => {
     expect(Properties.AccessLogSetting.Format).not.toMatch(/\$context\.identity\.apiKey[^I]/);
   });
 
+  it("logs execution errors only, never bodies, into a group it creates first with a retention", () => {
+    template.hasResourceProperties("AWS::ApiGateway::Stage", {
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: "*",
+          ResourcePath: "/*",
+          LoggingLevel: "ERROR",
+          DataTraceEnabled: false,
+        }),
+      ],
+    });
+    template.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: {
+        "Fn::Join": ["", ["API-Gateway-Execution-Logs_", { Ref: Match.anyValue() }, "/dev"]],
+      },
+      RetentionInDays: 30,
+    });
+    const stage = Object.values(template.findResources("AWS::ApiGateway::Stage"))[0];
+    expect(JSON.stringify(stage?.DependsOn)).toContain("ExecutionLog");
+  });
+
+  it("puts a web ACL on the stage unless the stage turns it off", () => {
+    template.resourceCountIs("AWS::WAFv2::WebACL", 1);
+    template.resourceCountIs("AWS::WAFv2::WebACLAssociation", 1);
+    const { template: withoutWaf } = synthApiStack({ ...NO_BUNDLING, waf: { enabled: false } });
+    withoutWaf.resourceCountIs("AWS::WAFv2::WebACL", 0);
+  });
+
   it("outputs the invoke URL and the key's id", () => {
     template.hasOutput("ApiUrl", {});
     template.hasOutput("ApiKeyId", { Value: { Ref: logicalIdOf(stack, stack.routes.apiKey) } });

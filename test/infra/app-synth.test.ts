@@ -10,7 +10,16 @@ import { z } from "zod";
 // assembly. Bundling is skipped (the API tests bundle); everything else is the real composition.
 
 const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const STACK_PARTS = ["Data", "Network", "Ingest", "Search", "Training", "Api"] as const;
+const STACK_PARTS = [
+  "Data",
+  "Network",
+  "Ingest",
+  "Search",
+  "Training",
+  "Api",
+  "Web",
+  "Observability",
+] as const;
 
 const ManifestSchema = z.object({
   artifacts: z.record(z.string(), z.looseObject({ type: z.string() })),
@@ -65,7 +74,7 @@ const resourcesOfType = (template: z.infer<typeof TemplateSchema>, type: string)
   Object.values(template.Resources).filter((resource) => resource.Type === type);
 
 describe("the CDK app", () => {
-  it("synthesizes the six stacks of the dev stage, the search domain and the nightly pipeline among them", () => {
+  it("synthesizes the eight stacks of the dev stage, the search domain and the nightly pipeline among them", () => {
     const { stacks, templateOf } = synthesizeApp({});
     expect(stacks.sort()).toEqual(STACK_PARTS.map((part) => `Flywheel-dev-${part}`).sort());
     expect(resourcesOfType(templateOf("Flywheel-dev-Search"), "AWS::OpenSearchService::Domain")).toHaveLength(

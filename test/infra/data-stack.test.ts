@@ -3,7 +3,8 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
 import { readStageConfig } from "../../infra/config/stage-config.ts";
-import { DataStack } from "../../infra/stacks/data-stack.ts";
+import { READ_WRITE_KEY_ACTIONS } from "../../infra/constructs/flywheel-table.ts";
+import { ACCESS_LOG_RETENTION_DAYS, DataStack } from "../../infra/stacks/data-stack.ts";
 import { TABLE_ACCESS_ACTIONS } from "../../layers/adapters/aws/dynamodb/table-access-actions.ts";
 import {
   TABLE_DEFINITIONS,
@@ -127,7 +128,8 @@ describe("DataStack retention per stage", () => {
     template.allResourcesProperties("AWS::DynamoDB::GlobalTable", {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
     });
-    template.resourceCountIs("Custom::S3AutoDeleteObjects", 1);
+    // The artifact bucket and its access-log bucket.
+    template.resourceCountIs("Custom::S3AutoDeleteObjects", 2);
     template.hasResourceProperties("AWS::KMS::Key", { PendingWindowInDays: 7 });
   });
 
@@ -215,13 +217,76 @@ describe("DataStack artifact bucket", () => {
   });
 
   it("never expires current model artifacts by age", () => {
-    const buckets = template.findResources("AWS::S3::Bucket");
-    const rules = Object.values(buckets).flatMap(
-      (bucket) =>
-        (bucket as { Properties: { LifecycleConfiguration: { Rules: object[] } } }).Properties
-          .LifecycleConfiguration.Rules,
-    );
+    const bucket = template.findResources("AWS::S3::Bucket")[logicalIdOf(stack, stack.artifactBucket)];
+    const rules = (bucket as { Properties: { LifecycleConfiguration: { Rules: object[] } } }).Properties
+      .LifecycleConfiguration.Rules;
+    expect(rules.length).toBeGreaterThan(0);
     for (const rule of rules) expect(rule).not.toHaveProperty("ExpirationInDays");
+  });
+
+  it("sends its server access logs to the access-log bucket, which S3's logging service alone may write", () => {
+    const logBucketId = logicalIdOf(stack, stack.accessLogBucket);
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logBucketId },
+        LogFilePrefix: "artifact-bucket/",
+      },
+      VersioningConfiguration: { Status: "Enabled" },
+    });
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ ExpirationInDays: ACCESS_LOG_RETENTION_DAYS, Status: "Enabled" })],
+      },
+    });
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: logBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Condition: {
+              ArnLike: {
+                "aws:SourceArn": { "Fn::GetAtt": [logicalIdOf(stack, stack.artifactBucket), "Arn"] },
+              },
+              StringEquals: { "aws:SourceAccount": ENV.account },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("DataStack key", () => {
+  it("lets CloudWatch Logs of its own account and region encrypt log groups with it, and no one else", () => {
+    const { template } = synth({ stage: "prod" });
+    template.hasResourceProperties("AWS::KMS::Key", {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: "CloudWatchLogsOfThisAccountAndRegion",
+            Principal: { Service: `logs.${ENV.region}.amazonaws.com` },
+            Condition: {
+              ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": {
+                  "Fn::Join": [
+                    "",
+                    ["arn:", { Ref: "AWS::Partition" }, `:logs:${ENV.region}:${ENV.account}:log-group:*`],
+                  ],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
   });
 });
 
@@ -307,7 +372,7 @@ describe("DataStack grant helpers", () => {
           },
           Match.objectLike({
             Effect: "Allow",
-            Action: Match.arrayWith(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"]),
+            Action: [...READ_WRITE_KEY_ACTIONS],
             Resource: { "Fn::GetAtt": [logicalIdOf(stack, stack.encryptionKey), "Arn"] },
           }),
         ]),
@@ -349,10 +414,33 @@ describe("DataStack grant helpers", () => {
     expect(actions).not.toContain("dynamodb:*");
   });
 
+  it("names every action it grants on the stream, the queue and the key: no wildcard", () => {
+    const { stack, fn } = withFunction();
+    stack.grantEventPublish(fn);
+    stack.grantEventConsume(fn);
+    stack.grantDeadLetterSend(fn);
+    stack.grantModelArtifactsRead(fn);
+    stack.grantEventArchiveWrite(fn);
+    stack.grantProfileReadWrite(fn);
+    const deadLetters = stack.deadLetterDestination().bind(
+      // The mapping is not read; the destination grants to the function.
+      {} as lambda.IEventSourceMapping,
+      fn,
+    );
+    expect(deadLetters.destination).toEqual(stack.streamDeadLetterQueue.queueArn);
+    const actions = policyStatementsOf(Template.fromStack(stack)).flatMap((statement) =>
+      Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+    );
+    expect(actions.filter((action) => typeof action !== "string" || action.includes("*"))).toEqual([]);
+    expect(actions).toEqual(
+      expect.arrayContaining(["kinesis:PutRecords", "sqs:SendMessage", "kms:GenerateDataKey"]),
+    );
+  });
+
   it("binds the stream, the bucket and the dead-letter queue with their names", () => {
     const { stack, fn } = withFunction();
     stack.grantEventPublish(fn);
-    stack.grantArtifactsRead(fn);
+    stack.grantModelArtifactsRead(fn);
     stack.grantDeadLetterSend(fn);
     const template = Template.fromStack(stack);
     template.hasResourceProperties("AWS::IAM::Policy", {

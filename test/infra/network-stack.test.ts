@@ -7,7 +7,7 @@ import { HANDLERS } from "../../functions/api/route-table.ts";
 import { readStageConfig } from "../../infra/config/stage-config.ts";
 import { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
 import { DataStack } from "../../infra/stacks/data-stack.ts";
-import { NetworkStack } from "../../infra/stacks/network-stack.ts";
+import { NEW_VPC_CIDR, NetworkStack } from "../../infra/stacks/network-stack.ts";
 
 // Fine-grained assertions on the network stack (VPC, endpoints, Valkey cache) and on grantCacheAccess, which
 // a consumer stack calls the way the ingest stack does. No whole-template snapshot.
@@ -104,6 +104,41 @@ describe("NetworkStack VPC", () => {
     );
     for (const endpoint of interfaces)
       expect(endpoint).toMatchObject({ Properties: { PrivateDnsEnabled: true } });
+  });
+
+  it("opens the interface endpoints to HTTPS from the VPC's own range, written out", () => {
+    template.resourceCountIs("AWS::EC2::VPC", 1);
+    template.hasResourceProperties("AWS::EC2::VPC", { CidrBlock: NEW_VPC_CIDR });
+    const groups = Object.values(
+      template.findResources("AWS::EC2::SecurityGroup", {
+        Properties: { GroupDescription: Match.stringLikeRegexp("Endpoint") },
+      }),
+    );
+    expect(groups).toHaveLength(6);
+    for (const group of groups) {
+      expect(group).toMatchObject({
+        Properties: {
+          SecurityGroupIngress: [
+            expect.objectContaining({ CidrIp: NEW_VPC_CIDR, FromPort: 443, ToPort: 443, IpProtocol: "tcp" }),
+          ],
+        },
+      });
+    }
+  });
+
+  it("logs every flow of the VPC to a group under the data key", () => {
+    const { data, network, template: withFlowLog } = synth();
+    const groupId = network.flowLogGroup === undefined ? "" : logicalIdOf(network, network.flowLogGroup);
+    withFlowLog.hasResourceProperties("AWS::EC2::FlowLog", {
+      ResourceType: "VPC",
+      TrafficType: "ALL",
+      LogDestinationType: "cloud-watch-logs",
+      LogGroupName: { Ref: groupId },
+    });
+    withFlowLog.hasResourceProperties("AWS::Logs::LogGroup", {
+      KmsKeyId: { "Fn::ImportValue": Match.stringLikeRegexp(logicalIdOf(data, data.encryptionKey)) },
+      RetentionInDays: 90,
+    });
   });
 
   it("adds Lambda and STS endpoints with the MSK option, for the Kafka mapping's pollers", () => {
@@ -214,6 +249,31 @@ describe("NetworkStack.grantCacheAccess", () => {
   it("refuses a function outside the VPC, naming it", () => {
     const { network, outsideVpc } = synth();
     expect(() => network.grantCacheAccess(outsideVpc)).toThrow(/Consumers\/OutsideVpc is not in a VPC/);
+  });
+});
+
+describe("NetworkStack in an existing VPC described in the context (existingVpc)", () => {
+  const existingVpc = {
+    vpcId: "vpc-0123456789abcdef0",
+    availabilityZones: ["eu-west-1a", "eu-west-1b"],
+    privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+  };
+  const { app, network, template } = synth({ existingVpc });
+
+  it("builds the VPC from its attributes, with no lookup and no VPC, endpoint or flow log of its own", () => {
+    expect(app.synth().manifest.missing ?? []).toEqual([]);
+    template.resourceCountIs("AWS::EC2::VPC", 0);
+    template.resourceCountIs("AWS::EC2::VPCEndpoint", 0);
+    template.resourceCountIs("AWS::EC2::FlowLog", 0);
+    expect(network.flowLogGroup).toBeUndefined();
+    expect(network.vpc.vpcId).toBe(existingVpc.vpcId);
+  });
+
+  it("puts the cache and the functions in its private subnets", () => {
+    template.hasResourceProperties("AWS::ElastiCache::ServerlessCache", {
+      SubnetIds: existingVpc.privateSubnetIds,
+    });
+    expect(network.functionPlacement.vpcSubnets).toEqual({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
   });
 });
 

@@ -224,6 +224,39 @@ describe("SearchStack domain", () => {
     expect(statement?.Resource).toEqual(`<token {'Fn::GetAtt':['${domainId}','Arn']}>/*`);
   });
 
+  it("publishes its slow-search, slow-index and application logs to groups under the data key", () => {
+    const groups = search.logGroups;
+    template.hasResourceProperties("AWS::OpenSearchService::Domain", {
+      LogPublishingOptions: {
+        SEARCH_SLOW_LOGS: {
+          Enabled: true,
+          CloudWatchLogsLogGroupArn: { "Fn::GetAtt": [logicalIdOf(search, groups.slowSearch), "Arn"] },
+        },
+        INDEX_SLOW_LOGS: {
+          Enabled: true,
+          CloudWatchLogsLogGroupArn: { "Fn::GetAtt": [logicalIdOf(search, groups.slowIndex), "Arn"] },
+        },
+        ES_APPLICATION_LOGS: {
+          Enabled: true,
+          CloudWatchLogsLogGroupArn: { "Fn::GetAtt": [logicalIdOf(search, groups.application), "Arn"] },
+        },
+      },
+    });
+    template.allResourcesProperties("AWS::Logs::LogGroup", {
+      KmsKeyId: importOf(logicalIdOf(data, data.encryptionKey)),
+    });
+    // A native resource policy lets the domain write (no custom resource), for this account's domains.
+    const logsPolicies = Object.values(template.findResources("AWS::Logs::ResourcePolicy"));
+    expect(logsPolicies).toHaveLength(1);
+    const policyText = JSON.stringify(logsPolicies[0]?.Properties.PolicyDocument);
+    for (const expected of ["es.amazonaws.com", "logs:PutLogEvents", "aws:SourceAccount", ENV.account]) {
+      expect(policyText).toContain(expected);
+    }
+    template.hasResource("AWS::OpenSearchService::Domain", {
+      DependsOn: Match.arrayWith([logicalIdOf(search, search.node.findChild("DomainLogsPolicy"))]),
+    });
+  });
+
   it("outputs the HTTPS endpoint", () => {
     template.hasOutput("SearchEndpoint", {
       Value: { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [Match.anyValue(), "DomainEndpoint"] }]] },

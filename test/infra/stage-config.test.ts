@@ -23,16 +23,28 @@ describe("readStageConfig", () => {
         readMode: "enhanced-fan-out",
       },
       eventArchive: { batchSize: 10_000, maxBatchingWindowSeconds: 60 },
-      alarms: { iteratorAgeThresholdSeconds: 60, offsetLagThresholdRecords: 10_000 },
+      alarms: {
+        iteratorAgeThresholdSeconds: 60,
+        offsetLagThresholdRecords: 10_000,
+        apiServerErrorRatePercent: 1,
+        apiLatencyP99Ms: 1000,
+        searchFreeStoragePercent: 25,
+        searchJvmMemoryPressurePercent: 95,
+      },
       eventBus: { kind: "kinesis", kafkaTopic: "flywheel-events", kafkaPartitions: 6 },
-      network: { existingVpcId: undefined },
+      network: { existingVpc: undefined },
+      rerank: undefined,
       search: {
         instanceType: "t3.medium.search",
         instanceCount: 2,
         volumeSizeGb: 20,
         dedicatedMasterInstanceType: undefined,
       },
-      api: { throttle: DEFAULT_USAGE_PLAN_THROTTLE },
+      api: {
+        throttle: DEFAULT_USAGE_PLAN_THROTTLE,
+        // On by default; one client at its full per-key rate from one IP is never blocked.
+        waf: { enabled: true, rateLimitPer5Min: DEFAULT_USAGE_PLAN_THROTTLE.rateLimit * 300 },
+      },
       training: {
         schedule: { expression: "cron(0 2 * * ? *)", enabled: true },
         trainer: "embedded",
@@ -103,9 +115,69 @@ describe("readStageConfig", () => {
       readMode: "enhanced-fan-out",
     });
     expect(config.eventArchive).toEqual({ batchSize: 2000, maxBatchingWindowSeconds: 300 });
-    expect(config.alarms).toEqual({ iteratorAgeThresholdSeconds: 30, offsetLagThresholdRecords: 500 });
+    expect(config.alarms).toMatchObject({ iteratorAgeThresholdSeconds: 30, offsetLagThresholdRecords: 500 });
     expect(config.eventBus).toEqual({ kind: "msk", kafkaTopic: "flywheel.events-v2", kafkaPartitions: 12 });
-    expect(config.network.existingVpcId).toBe("vpc-0123456789abcdef0");
+    expect(config.network.existingVpc).toEqual({ source: "lookup", vpcId: "vpc-0123456789abcdef0" });
+  });
+
+  it("reads an existing VPC described in the context, as cdk.json's object or -c's JSON string", () => {
+    const described = {
+      vpcId: "vpc-0123456789abcdef0",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    };
+    const expected = {
+      source: "attributes",
+      ...described,
+      vpcCidrBlock: undefined,
+      privateSubnetRouteTableIds: undefined,
+    };
+    expect(readStageConfig(contextOf({ existingVpc: described })).network.existingVpc).toEqual(expected);
+    expect(
+      readStageConfig(contextOf({ existingVpc: JSON.stringify(described) })).network.existingVpc,
+    ).toEqual(expected);
+  });
+
+  it("refuses an existing VPC it could not deploy into, naming the key", () => {
+    const base = {
+      vpcId: "vpc-0123456789abcdef0",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    };
+    const refused: Array<[string, Record<string, unknown>]> = [
+      [
+        "one AZ",
+        { ...base, availabilityZones: ["eu-west-1a"], privateSubnetIds: ["subnet-0123456789abcdef0"] },
+      ],
+      [
+        "uneven subnets",
+        { ...base, privateSubnetIds: [...base.privateSubnetIds, "subnet-0123456789abcdef2"] },
+      ],
+      ["route tables per subnet", { ...base, privateSubnetRouteTableIds: ["rtb-0123456789abcdef0"] }],
+      ["unknown key", { ...base, natGateway: true }],
+    ];
+    for (const [what, existingVpc] of refused) {
+      expect(() => readStageConfig(contextOf({ existingVpc })), what).toThrow(/context "existingVpc/);
+    }
+    expect(() => readStageConfig(contextOf({ existingVpc: "{not json" }))).toThrow(/context "existingVpc"/);
+    expect(() => readStageConfig(contextOf({ existingVpc: base, vpcId: base.vpcId }))).toThrow(
+      /context "existingVpc": give vpcId \(looked up\) or existingVpc \(described\), not both/,
+    );
+  });
+
+  it("reads the re-rank endpoint and the WAF settings", () => {
+    const config = readStageConfig(
+      contextOf({ rerankEndpointName: "flywheel-ranker", waf: '{"enabled":false,"rateLimitPer5Min":2000}' }),
+    );
+    expect(config.rerank).toEqual({ endpointName: "flywheel-ranker" });
+    expect(config.api.waf).toEqual({ enabled: false, rateLimitPer5Min: 2000 });
+    expect(readStageConfig(contextOf({ waf: { enabled: "false" } })).api.waf.enabled).toBe(false);
+    expect(() => readStageConfig(contextOf({ rerankEndpointName: "bad_name" }))).toThrow(
+      /context "rerankEndpointName"/,
+    );
+    expect(() => readStageConfig(contextOf({ waf: { rateLimitPer5Min: 5 } }))).toThrow(
+      /context "waf.rateLimitPer5Min"/,
+    );
   });
 
   it("refuses a batching window over one second: the loop must turn within a second", () => {
@@ -205,7 +277,7 @@ describe("readStageConfig", () => {
       emr: { releaseLabel: "emr-7.5.0", idleTimeoutMinutes: 15, maxVcpu: 128, maxMemoryGb: 512 },
       spark: { executorCores: 4, executorMemoryGb: 16, driverCores: 2, driverMemoryGb: 8, maxExecutors: 20 },
       lambda: { trainMemoryMb: 10_240, largeStepMemoryMb: 8192 },
-      logging: { level: "ERROR", includeExecutionData: false, retentionDays: 90 },
+      logging: { level: "ALL", includeExecutionData: false, retentionDays: 90 },
     });
     expect(readStageConfig(contextOf({ stage: "staging" })).training.trainer).toBe("embedded");
   });

@@ -347,7 +347,7 @@ describe("TrainingStack (dev)", () => {
     }
   });
 
-  it("grants the pipeline Lambdas no wildcard action on data, and `*` resources for tracing only", () => {
+  it("grants the pipeline Lambdas no wildcard action on data, and `*` resources for tracing and network interfaces only", () => {
     for (const step of STEPS) {
       const statements = statementsOfRole(roleIdOf(training.pipelineFunctions[step]));
       const actions = statements.flatMap(actionsOf);
@@ -360,10 +360,11 @@ describe("TrainingStack (dev)", () => {
         step,
       ).toEqual([]);
       for (const statement of statements.filter((candidate) => resourcesOf(candidate).includes("*"))) {
-        expect(
-          actionsOf(statement).every((action) => action.startsWith("xray:")),
-          step,
-        ).toBe(true);
+        for (const action of actionsOf(statement)) {
+          expect(action, step).toMatch(
+            /^(xray:|ec2:.*NetworkInterface|ec2:.*PrivateIpAddresses$|ec2:DescribeSubnets$)/,
+          );
+        }
       }
     }
   });
@@ -679,14 +680,15 @@ describe("TrainingStack (prod, with overrides)", () => {
     });
   });
 
-  it("logs errors only, without execution data, kept as configured", () => {
+  it("logs every transition, without execution data, kept as configured, under the data key", () => {
     expect(stateMachine.StateMachineName).toBe("flywheel-prod-nightly-training");
-    expect(stateMachine.LoggingConfiguration).toMatchObject({ Level: "ERROR", IncludeExecutionData: false });
+    expect(stateMachine.LoggingConfiguration).toMatchObject({ Level: "ALL", IncludeExecutionData: false });
     expect(stateMachine.TracingConfiguration.Enabled).toBe(true);
     template.hasResource("AWS::Logs::LogGroup", {
       Properties: {
         LogGroupName: "/aws/vendedlogs/states/flywheel-prod-nightly-training",
         RetentionInDays: 180,
+        KmsKeyId: Match.anyValue(),
       },
       DeletionPolicy: "Retain",
     });
