@@ -1,7 +1,6 @@
 import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { adminTrainingRunsDependenciesFromEnvironment } from "../../functions/api/admin-dependencies-from-environment.ts";
 import {
   HANDLERS,
@@ -13,22 +12,23 @@ import {
   type RouteTable,
 } from "../../functions/api/route-table.ts";
 import { apiHandlerOptions, servedHandlerOptions } from "../../infra/api-handler-options.ts";
-import { readStageConfig } from "../../infra/config/stage-config.ts";
 import { ApiRoutes } from "../../infra/constructs/api-routes.ts";
 import type { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
-import { DataStack } from "../../infra/stacks/data-stack.ts";
-import { IngestStack } from "../../infra/stacks/ingest-stack.ts";
-import { NetworkStack } from "../../infra/stacks/network-stack.ts";
-import { SearchStack } from "../../infra/stacks/search-stack.ts";
 import { TrainingStack } from "../../infra/stacks/training-stack.ts";
 import { TABLE_ACCESS_ACTIONS } from "../../layers/adapters/aws/dynamodb/table-access-actions.ts";
 import { deployedValue } from "./template-values.ts";
+import {
+  actionsOf,
+  ENV,
+  FunctionSchema,
+  NO_BUNDLING,
+  PolicySchema,
+  type Statement,
+  upstreamStacks,
+} from "./upstream-stacks.ts";
 
 // The admin handlers' options (infra/api-handler-options.ts) as app.ts composes them, on an API that serves
 // the admin routes only: who may start and follow training runs, and read the registry.
-
-const ENV = { account: "123456789012", region: "eu-west-1" };
-const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
 
 /** The admin routes, served or planned, each with its handler module. */
 function adminRouteTable(): RouteTable {
@@ -47,17 +47,7 @@ function adminRouteTable(): RouteTable {
 
 function synth(context: Record<string, unknown> = {}) {
   const app = new App({ context: { ...NO_BUNDLING, ...context } });
-  const stage = readStageConfig(app.node);
-  const functionEnvironment = { stageName: stage.stageName, version: "1.2.3" };
-  const data = new DataStack(app, "Data", { env: ENV, stage });
-  const network = new NetworkStack(app, "Network", { env: ENV, stage, encryptionKey: data.encryptionKey });
-  const ingest = new IngestStack(app, "Ingest", { env: ENV, stage, data, network, functionEnvironment });
-  const search = new SearchStack(app, "Search", {
-    env: ENV,
-    stage,
-    network,
-    encryptionKey: data.encryptionKey,
-  });
+  const { stage, functionEnvironment, data, network, ingest, search } = upstreamStacks(app);
   const training = new TrainingStack(app, "Training", {
     env: ENV,
     stage,
@@ -89,26 +79,6 @@ function synth(context: Record<string, unknown> = {}) {
 function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
-
-const StatementSchema = z.looseObject({
-  Action: z.union([z.string(), z.array(z.string())]),
-  Resource: z.unknown(),
-});
-type Statement = z.infer<typeof StatementSchema>;
-const PolicySchema = z.object({
-  Properties: z.looseObject({
-    PolicyDocument: z.object({ Statement: z.array(StatementSchema) }),
-    Roles: z.array(z.object({ Ref: z.string() })),
-  }),
-});
-const FunctionSchema = z.object({
-  Properties: z.looseObject({
-    Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }),
-    VpcConfig: z.unknown().optional(),
-  }),
-});
-const actionsOf = (statement: Statement): string[] =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
 describe("admin handler options", () => {
   const { data, training, apiStack, functionOf, template } = synth();

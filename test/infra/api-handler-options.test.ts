@@ -1,7 +1,6 @@
 import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
   API_ROUTE_TABLE,
   HANDLERS,
@@ -17,12 +16,8 @@ import {
   ARTIFACT_BUCKET_DEFINITION,
   EVENT_STREAM_DEFINITION,
 } from "../../infra/config/data-resource-definitions.ts";
-import { readStageConfig } from "../../infra/config/stage-config.ts";
 import { ApiRoutes } from "../../infra/constructs/api-routes.ts";
 import type { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
-import { DataStack } from "../../infra/stacks/data-stack.ts";
-import { IngestStack } from "../../infra/stacks/ingest-stack.ts";
-import { NetworkStack } from "../../infra/stacks/network-stack.ts";
 import {
   SearchStack,
   VECTOR_INDEX_READ_ACTIONS,
@@ -30,13 +25,20 @@ import {
 } from "../../infra/stacks/search-stack.ts";
 import { TABLE_ACCESS_ACTIONS } from "../../layers/adapters/aws/dynamodb/table-access-actions.ts";
 import type { TableKey } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
+import {
+  actionsOf,
+  ENV,
+  FunctionSchema,
+  NO_BUNDLING,
+  PolicySchema,
+  type Statement,
+  upstreamStacks,
+} from "./upstream-stacks.ts";
 
 // The serving handlers' VPC placement and grants, as app.ts composes them (infra/api-handler-options.ts),
 // asserted on an API with every client route of the table: the planned handlers stand in with the health
 // module until theirs exist. No whole-template snapshot.
 
-const ENV = { account: "123456789012", region: "eu-west-1" };
-const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
 /** Stands in for the training stack: only the admin routes use it, and these tests serve none. */
 const NO_ADMIN_ROUTES = {
   grantRunControl: (): never => {
@@ -63,17 +65,7 @@ function clientRouteTable(): RouteTable {
 
 function synth(context: Record<string, unknown> = {}) {
   const app = new App({ context: { ...NO_BUNDLING, ...context } });
-  const stage = readStageConfig(app.node);
-  const functionEnvironment = { stageName: stage.stageName, version: "1.2.3" };
-  const data = new DataStack(app, "Data", { env: ENV, stage });
-  const network = new NetworkStack(app, "Network", { env: ENV, stage, encryptionKey: data.encryptionKey });
-  const ingest = new IngestStack(app, "Ingest", { env: ENV, stage, data, network, functionEnvironment });
-  const search = new SearchStack(app, "Search", {
-    env: ENV,
-    stage,
-    network,
-    encryptionKey: data.encryptionKey,
-  });
+  const { stage, functionEnvironment, data, network, ingest, search } = upstreamStacks(app);
   const apiStack = new Stack(app, "Api", { env: ENV });
   const routeTable = clientRouteTable();
   const api = new ApiRoutes(apiStack, "Api", {
@@ -97,28 +89,6 @@ function synth(context: Record<string, unknown> = {}) {
 function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
-
-const StatementSchema = z.looseObject({
-  Effect: z.string(),
-  Action: z.union([z.string(), z.array(z.string())]),
-  Resource: z.unknown(),
-});
-type Statement = z.infer<typeof StatementSchema>;
-const PolicySchema = z.object({
-  Properties: z.looseObject({
-    PolicyDocument: z.object({ Statement: z.array(StatementSchema) }),
-    Roles: z.array(z.object({ Ref: z.string() })),
-  }),
-});
-const FunctionSchema = z.object({
-  Properties: z.looseObject({
-    Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }),
-    VpcConfig: z.unknown().optional(),
-  }),
-});
-
-const actionsOf = (statement: Statement): string[] =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
 describe("API handler options (every client route served)", () => {
   const { data, network, search, apiStack, functionOf, template } = synth();

@@ -7,12 +7,9 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { pipelineDependenciesFromEnvironment } from "../../functions/pipeline/pipeline-dependencies-from-environment.ts";
-import { readStageConfig } from "../../infra/config/stage-config.ts";
 import type { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
-import { DataStack } from "../../infra/stacks/data-stack.ts";
-import { IngestStack } from "../../infra/stacks/ingest-stack.ts";
-import { NetworkStack } from "../../infra/stacks/network-stack.ts";
-import { SearchStack, VECTOR_INDEX_WRITE_ACTIONS } from "../../infra/stacks/search-stack.ts";
+import type { DataStack } from "../../infra/stacks/data-stack.ts";
+import { VECTOR_INDEX_WRITE_ACTIONS } from "../../infra/stacks/search-stack.ts";
 import {
   definitionPlaceholders,
   PIPELINE_STEPS,
@@ -22,6 +19,7 @@ import {
 import { TABLE_ACCESS_ACTIONS } from "../../layers/adapters/aws/dynamodb/table-access-actions.ts";
 import type { TableKey } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
 import { deployedValue, joinedText } from "./template-values.ts";
+import { ENV, NO_BUNDLING, upstreamStacks } from "./upstream-stacks.ts";
 
 // Fine-grained assertions on the training stack as app.ts composes it: the definition and every
 // substitution, the pipeline Lambdas (handlers, placement, least-privilege grants), the Spark job role and
@@ -31,31 +29,13 @@ import { deployedValue, joinedText } from "./template-values.ts";
 const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DEFINITION_PATH = join(REPOSITORY_ROOT, "state-machines", "nightly-training.asl.json");
 const PIPELINE_HANDLERS_PATH = join(REPOSITORY_ROOT, "functions", "pipeline", "pipeline-handlers.ts");
-const ENV = { account: "123456789012", region: "eu-west-1" };
-const NO_BUNDLING = { "aws:cdk:bundling-stacks": [] };
 const STEPS = Object.keys(PIPELINE_STEPS) as PipelineStep[];
 /** `${name}`: a placeholder of the definition, which CloudFormation's DefinitionSubstitutions replaces. */
 const placeholder = (name: string) => `\${${name}}`;
 
-/** The stacks the training stack builds on, as app.ts composes them. */
-function upstream(app: App) {
-  const stage = readStageConfig(app.node);
-  const functionEnvironment = { stageName: stage.stageName, version: "1.2.3" };
-  const data = new DataStack(app, "Data", { env: ENV, stage });
-  const network = new NetworkStack(app, "Network", { env: ENV, stage, encryptionKey: data.encryptionKey });
-  const ingest = new IngestStack(app, "Ingest", { env: ENV, stage, data, network, functionEnvironment });
-  const search = new SearchStack(app, "Search", {
-    env: ENV,
-    stage,
-    network,
-    encryptionKey: data.encryptionKey,
-  });
-  return { stage, functionEnvironment, data, network, ingest, search };
-}
-
 function synth(context: Record<string, unknown> = {}) {
   const app = new App({ context: { ...NO_BUNDLING, ...context } });
-  const { stage, functionEnvironment, data, network, ingest, search } = upstream(app);
+  const { stage, functionEnvironment, data, network, ingest, search } = upstreamStacks(app);
   const training = new TrainingStack(app, "Training", {
     env: ENV,
     stage,
@@ -225,7 +205,7 @@ describe("TrainingStack (dev)", () => {
         file.replace(placeholder("AlarmTopicArn"), placeholder("OnCallTopicArn")),
       );
       const other = new App({ context: NO_BUNDLING });
-      const { stage, functionEnvironment, data, network, ingest, search } = upstream(other);
+      const { stage, functionEnvironment, data, network, ingest, search } = upstreamStacks(other);
       expect(
         () =>
           new TrainingStack(other, "Training", {
