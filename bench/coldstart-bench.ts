@@ -11,7 +11,7 @@
 // FLYWHEEL_BENCH_COLDSTART_DEBUG=1 adds, per bundle, the largest inputs (by package; ours by folder).
 // FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler, three other packagings: the AWS SDK bundled;
 // every package left out (what a bundle would hold if all dependencies came from a layer, loaded from
-// node_modules); and esbuild's code splitting (what only `import()` reaches goes to chunk files).
+// node_modules); and a single file without code splitting (what `import()` reaches inlined, lazily run).
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,7 +23,7 @@ import {
   type LambdaBundle,
   provideRuntimeModules,
 } from "../infra/bundling/bundle-lambda-entry.ts";
-import { REPOSITORY_ROOT } from "../infra/bundling/lambda-bundle-options.ts";
+import { type BundledEventBus, REPOSITORY_ROOT } from "../infra/bundling/lambda-bundle-options.ts";
 import {
   type FreshProcessLoad,
   loadBundleInFreshProcess,
@@ -38,26 +38,35 @@ export const COLDSTART_TARGETS = { apiBundleBytes: 1_000_000, apiInitMs: 150 } a
 const FUNCTIONS_DIRECTORY = resolve(REPOSITORY_ROOT, "functions");
 /** The pipeline's state handlers: one module, one export per state (functions/pipeline/pipeline-handlers.ts). */
 const PIPELINE_HANDLERS_ENTRY = "pipeline/pipeline-handlers.ts";
+/** Not deployed: the DynamoDB and Redis clients alone, the init no data-serving handler can beat here. */
+const FLOOR_HANDLER_ENTRY = resolve(REPOSITORY_ROOT, "bench/coldstart-floor-handler.ts");
 /** The MSK topic custom resource (infra/constructs/msk-serverless-event-bus.ts), deployed with MSK only. */
 const KAFKA_TOPIC_HANDLER_ENTRY = resolve(REPOSITORY_ROOT, "infra/custom-resources/kafka-topic-handler.ts");
 
-type LambdaKind = "api" | "ingest" | "pipeline" | "custom-resource";
+type LambdaKind = "api" | "ingest" | "pipeline" | "custom-resource" | "floor";
 
 interface LambdaEntry {
   readonly handler: string;
   readonly kind: LambdaKind;
   readonly entry: string;
   readonly handlers: "handler" | "all";
+  /** The stage's event bus the bundle is built for, as the API stack builds the API handlers. */
+  readonly eventBus?: BundledEventBus;
 }
+
+/** The event-bus module: a bundle that holds it publishes events, and differs between Kinesis and MSK stages. */
+const EVENT_BUS_MODULE = "functions/commons/event-bus-from-environment.ts";
 
 /** Every Lambda the app deploys, from the tables the stacks build them from. */
 export function lambdaEntries(): LambdaEntry[] {
   return [
+    // As the default stage (Kinesis) deploys them; the MSK stage's publishing handlers are added by the bench.
     ...Object.entries(HANDLERS).map(([handler, definition]) => ({
       handler,
       kind: "api" as const,
       entry: resolve(FUNCTIONS_DIRECTORY, definition.entry),
       handlers: "handler" as const,
+      eventBus: "kinesis" as const,
     })),
     ...Object.entries(INGEST_HANDLER_ENTRIES).map(([handler, entry]) => ({
       handler,
@@ -77,18 +86,23 @@ export function lambdaEntries(): LambdaEntry[] {
       entry: KAFKA_TOPIC_HANDLER_ENTRY,
       handlers: "handler",
     },
+    { handler: "dynamodb-and-redis-clients", kind: "floor", entry: FLOOR_HANDLER_ENTRY, handlers: "handler" },
   ];
 }
+
+/** The variant name of the MSK stage's publishing API handlers. */
+const MSK_STAGE = "msk-stage";
 
 const VARIANTS: Record<string, BundleVariant & { readonly runtimeModules: "sdk" | "none" | "all" }> = {
   "sdk-bundled": { external: [], runtimeModules: "none" },
   "all-packages-external": { allPackagesExternal: true, runtimeModules: "all" },
-  "code-splitting": { splitting: true, runtimeModules: "sdk" },
+  "single-file": { splitting: false, runtimeModules: "sdk" },
 };
 
 /** One bundle to measure: a Lambda in the shared packaging, or in a compared variant. */
 interface Job {
   readonly lambda: LambdaEntry;
+  /** `msk-stage`: an API handler built and configured for an MSK stage; otherwise a compared packaging. */
   readonly variant: string | undefined;
   readonly bundle: LambdaBundle;
   readonly loads: FreshProcessLoad[];
@@ -114,13 +128,24 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
       options: BundleVariant = {},
     ) => {
       try {
-        const bundle = await bundleLambdaEntry(lambda.entry, join(directory, lambda.handler), options);
+        const bundle = await bundleLambdaEntry(lambda.entry, join(directory, lambda.handler), {
+          ...options,
+          ...(lambda.eventBus === undefined ? {} : { target: { eventBus: lambda.eventBus } }),
+        });
+        // An MSK stage differs only where events are published; the other handlers are the same bundles.
+        if (lambda.eventBus === "msk" && !(EVENT_BUS_MODULE in bundle.metafile.inputs)) return;
         jobs.push({ lambda, variant, bundle, loads: [] });
       } catch (error) {
         failures.push(`${variant ?? "shared"} ${lambda.handler}: ${messageOf(error)}`);
       }
     };
     for (const lambda of lambdaEntries()) await bundleInto(lambda, workspace);
+    const mskStage = join(workspace, MSK_STAGE);
+    await mkdir(mskStage);
+    await provideRuntimeModules(mskStage);
+    for (const lambda of lambdaEntries().filter((candidate) => candidate.kind === "api")) {
+      await bundleInto({ ...lambda, eventBus: "msk" }, mskStage, MSK_STAGE);
+    }
     if (compare) {
       for (const [variant, options] of Object.entries(VARIANTS)) {
         const directory = join(workspace, variant);
@@ -141,7 +166,10 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
         try {
           job.loads.push(
             await loadBundleInFreshProcess(job.bundle.file, {
-              env: placeholderInitEnvironment(`flywheel-${job.lambda.handler}`),
+              env: placeholderInitEnvironment(
+                `flywheel-${job.lambda.handler}`,
+                job.lambda.eventBus === "msk" ? { FLYWHEEL_EVENT_BUS: "msk" } : {},
+              ),
               handlers: job.lambda.handlers,
             }),
           );
@@ -156,6 +184,7 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
   }
 
   const api: Array<{ handler: string; bytes: number; initMs: number }> = [];
+  const mskApi: Array<{ handler: string; bytes: number; initMs: number }> = [];
   for (const { lambda, variant, bundle, loads, failure } of jobs) {
     if (failure !== undefined) continue;
     const context = {
@@ -171,6 +200,8 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
       ...context,
       runs,
     });
+    if (lambda.kind === "floor") figure("floor_init_ms", initMs, "ms", { handler: lambda.handler, runs });
+    if (variant === MSK_STAGE) mskApi.push({ handler: lambda.handler, bytes: bundle.bytes, initMs });
     if (variant !== undefined) continue;
     figure("process_ms", round(median(loads.map((load) => load.processMs)), 1), "ms", { ...context, runs });
     if (debug) {
@@ -180,17 +211,25 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
     }
     if (lambda.kind === "api") api.push({ handler: lambda.handler, bytes: bundle.bytes, initMs });
   }
-  const largest = maxBy(api, (entry) => entry.bytes);
-  const slowest = maxBy(api, (entry) => entry.initMs);
-  if (largest !== undefined && slowest !== undefined) {
+  // The default stage (Kinesis) first: every API handler. Then the MSK stage's publishing handlers, with
+  // the Kafka client in the bundle and loading at init.
+  for (const [stage, handlers] of [
+    ["kinesis", api],
+    ["msk", mskApi],
+  ] as const) {
+    const largest = maxBy(handlers, (entry) => entry.bytes);
+    const slowest = maxBy(handlers, (entry) => entry.initMs);
+    if (largest === undefined || slowest === undefined) continue;
     const target = COLDSTART_TARGETS;
     figure("api_max_bundle_size", largest.bytes, "bytes", {
+      stage,
       handler: largest.handler,
       target: target.apiBundleBytes,
       met: largest.bytes < target.apiBundleBytes,
     });
     // Init times depend on the machine and on what else runs on it: both are recorded with the figure.
     figure("api_max_init_ms", slowest.initMs, "ms", {
+      stage,
       handler: slowest.handler,
       target: target.apiInitMs,
       met: slowest.initMs < target.apiInitMs,

@@ -75,14 +75,13 @@ export function apiHandlerOptions(sources: ApiHandlerGrantSources): ApiHandlerOp
       ...(stage.eventBus.kind === "msk" ? inVpc : {}),
       grant: (fn) => ingest.grantEventPublish(fn),
     },
-    // The three serving handlers build one set of adapters at cold start
-    // (functions/api/serving-dependencies-from-environment.ts) and fail fast on any missing variable, so
-    // they share one grant: the cascade's L1 cache and trending counters, the user's vector (profiles) and
-    // k-NN, the nightly lists, the catalog and recent interactions for the filters, the active model (the
-    // registry and models/*), and the stream for impressions (the stream handler then records the served
-    // list in the recommendation log, so the API never writes it). Read-only everywhere else.
-    // The re-rank (stage key rerankEndpointName) is a step of the per-user cascade only
-    // (layers/domain/serving/recommend-for-user.ts): the other serving handlers never call the ranker.
+    // The recommendations handler builds the whole cascade at cold start
+    // (functions/api/serving-dependencies-from-environment.ts) and fails fast on any missing variable: the
+    // L1 cache and trending counters, the user's vector (profiles) and k-NN, the nightly lists, the catalog
+    // and recent interactions for the filters, the active model (the registry and models/*), and the stream
+    // for impressions (the stream handler then records the served list in the recommendation log, so the
+    // API never writes it). Read-only everywhere else. The re-rank (stage key rerankEndpointName) is a step
+    // of this cascade only (layers/domain/serving/recommend-for-user.ts).
     recommendations: {
       ...inVpc,
       grant: (fn) => {
@@ -90,8 +89,27 @@ export function apiHandlerOptions(sources: ApiHandlerGrantSources): ApiHandlerOp
         if (stage.rerank !== undefined) grantRerank(fn, stage.rerank.endpointName);
       },
     },
-    "similar-items": { ...inVpc, grant: grantServing },
-    "popular-items": { ...inVpc, grant: grantServing },
+    // Neighbours from the active model's item factors, filtered by the catalog; an item the model does not
+    // know gets what is trending in its categories (functions/api/similar-items-dependencies-from-environment.ts).
+    // No profiles, k-NN, nightly lists, interactions or stream.
+    "similar-items": {
+      ...inVpc,
+      grant: (fn) => {
+        network.grantCacheAccess(fn);
+        data.grantCatalogRead(fn);
+        data.grantModelRegistryRead(fn);
+        data.grantModelArtifactsRead(fn);
+      },
+    },
+    // Trending counters (Redis) and the catalog's filters, nothing else
+    // (functions/api/popular-items-dependencies-from-environment.ts).
+    "popular-items": {
+      ...inVpc,
+      grant: (fn) => {
+        network.grantCacheAccess(fn);
+        data.grantCatalogRead(fn);
+      },
+    },
     // Upserts and hiding: a hidden item leaves the vector index at once. The VPC is for the domain; the
     // handler uses no cache (functions/api/catalog-dependencies-from-environment.ts), so it gets none.
     "catalog-items": {

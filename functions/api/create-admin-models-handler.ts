@@ -7,7 +7,8 @@ import { jsonResponse } from "../commons/json-response.ts";
 import { parseInput } from "../commons/parse-input.ts";
 import { requireAdminCaller } from "./admin-caller.ts";
 import { modelVersionResponse } from "./model-version-response.ts";
-import { type ModelListResponseSchema, ModelsQuerySchema } from "./openapi/schemas.ts";
+import { ModelsQuerySchema } from "./openapi/parameter-schemas.ts";
+import type { ModelListResponseSchema } from "./openapi/schemas.ts";
 
 export interface AdminModelsHandlerDependencies {
   readonly registry: ModelRegistry;

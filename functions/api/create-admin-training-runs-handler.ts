@@ -19,13 +19,12 @@ import { jsonResponse } from "../commons/json-response.ts";
 import { parseInput } from "../commons/parse-input.ts";
 import { requireAdminCaller } from "./admin-caller.ts";
 import { modelVersionResponse } from "./model-version-response.ts";
-import {
-  type TrainingRunListResponseSchema,
-  TrainingRunPathSchema,
-  type TrainingRunResponseSchema,
-  type TrainingRunStartedResponseSchema,
-  type TrainingRunStepSchema,
-  TrainingRunsQuerySchema,
+import { TrainingRunPathSchema, TrainingRunsQuerySchema } from "./openapi/parameter-schemas.ts";
+import type {
+  TrainingRunListResponseSchema,
+  TrainingRunResponseSchema,
+  TrainingRunStartedResponseSchema,
+  TrainingRunStepSchema,
 } from "./openapi/schemas.ts";
 import { readOptionalJsonBody } from "./read-optional-json-body.ts";
 

@@ -13,11 +13,8 @@ import { httpHandler } from "../commons/http-handler.ts";
 import { jsonResponse } from "../commons/json-response.ts";
 import { parseInput } from "../commons/parse-input.ts";
 import { noContentResponse } from "./empty-response.ts";
-import {
-  type CatalogItemResponseSchema,
-  type CatalogUpsertResponseSchema,
-  ItemPathSchema,
-} from "./openapi/schemas.ts";
+import { ItemPathSchema } from "./openapi/parameter-schemas.ts";
+import type { CatalogItemResponseSchema, CatalogUpsertResponseSchema } from "./openapi/schemas.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
 /**

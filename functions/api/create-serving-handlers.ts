@@ -1,7 +1,7 @@
-import { popularItems } from "../../layers/domain/serving/popular-items.ts";
+import { type PopularItemsDependencies, popularItems } from "../../layers/domain/serving/popular-items.ts";
 import { recommendForUser } from "../../layers/domain/serving/recommend-for-user.ts";
 import type { ServingDependencies } from "../../layers/domain/serving/serving-dependencies.ts";
-import { similarItems } from "../../layers/domain/serving/similar-items.ts";
+import { type SimilarItemsDependencies, similarItems } from "../../layers/domain/serving/similar-items.ts";
 import { recordMetric } from "../commons/application-metrics.ts";
 import { httpHandler } from "../commons/http-handler.ts";
 import { jsonResponse } from "../commons/json-response.ts";
@@ -13,7 +13,7 @@ import {
   RecommendationsQuerySchema,
   SimilarItemsQuerySchema,
   UserPathSchema,
-} from "./openapi/schemas.ts";
+} from "./openapi/parameter-schemas.ts";
 
 /** Recommendations are per user and per moment: no shared cache may keep them. */
 const PRIVATE = { "cache-control": "private, no-store" };
@@ -41,7 +41,7 @@ export function createRecommendationsHandler(deps: ServingDependencies) {
 }
 
 /** GET /v1/items/{itemId}/similar: item-to-item by the model's vectors. */
-export function createSimilarItemsHandler(deps: ServingDependencies) {
+export function createSimilarItemsHandler(deps: SimilarItemsDependencies) {
   return httpHandler(async (event) => {
     const { itemId } = parseInput(ItemPathSchema, event.pathParameters ?? {}, "path");
     const { limit } = parseInput(SimilarItemsQuerySchema, event.queryStringParameters ?? {}, "query");
@@ -50,7 +50,7 @@ export function createSimilarItemsHandler(deps: ServingDependencies) {
 }
 
 /** GET /v1/popular: trending over a window, overall or in one category. */
-export function createPopularItemsHandler(deps: ServingDependencies) {
+export function createPopularItemsHandler(deps: PopularItemsDependencies) {
   return httpHandler(async (event) => {
     const query = parseInput(PopularItemsQuerySchema, event.queryStringParameters ?? {}, "query");
     const answer = await popularItems(deps, {

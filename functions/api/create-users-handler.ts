@@ -9,7 +9,8 @@ import { httpHandler } from "../commons/http-handler.ts";
 import { jsonResponse } from "../commons/json-response.ts";
 import { parseInput } from "../commons/parse-input.ts";
 import { noContentResponse } from "./empty-response.ts";
-import { UserPathSchema, type UserResponseSchema } from "./openapi/schemas.ts";
+import { UserPathSchema } from "./openapi/parameter-schemas.ts";
+import type { UserResponseSchema } from "./openapi/schemas.ts";
 import { readJsonBody } from "./read-json-body.ts";
 
 export interface UsersHandlerDependencies extends UserErasureDependencies {

@@ -1,5 +1,5 @@
 import { createPopularItemsHandler } from "./create-serving-handlers.ts";
-import { servingDependenciesFromEnvironment } from "./serving-dependencies-from-environment.ts";
+import { popularItemsDependenciesFromEnvironment } from "./popular-items-dependencies-from-environment.ts";
 
 // Built once per cold start; a missing variable fails here, not on a request.
-export const handler = createPopularItemsHandler(servingDependenciesFromEnvironment());
+export const handler = createPopularItemsHandler(popularItemsDependenciesFromEnvironment());

@@ -10,6 +10,12 @@ import type { EventBus } from "../../layers/ports/event-bus.ts";
 
 /** Which stream carries events: `kinesis` (default) or `msk` (the Kafka option). */
 export const EVENT_BUS_KIND_VARIABLE = "FLYWHEEL_EVENT_BUS";
+/**
+ * Not a run-time variable: the function construct replaces `process.env.FLYWHEEL_BUNDLED_EVENT_BUS` in the
+ * bundle with the stage's bus kind (infra/bundling, `bundledEventBusDefine`), so that a Kinesis stage's
+ * bundles leave the Kafka client out (about 600 KB). Unreplaced (tests, the local runtime) both buses work.
+ */
+export const BUNDLED_EVENT_BUS_VARIABLE = "FLYWHEEL_BUNDLED_EVENT_BUS";
 export const EVENT_STREAM_NAME_VARIABLE = "FLYWHEEL_EVENT_STREAM_NAME";
 
 /**
@@ -40,20 +46,28 @@ export function eventBusFromEnvironment(env: NodeJS.ProcessEnv = process.env): E
  * The Kafka client library is imported only here, dynamically: loading it costs about 300 ms (it compiles
  * JSON schemas), which a Kinesis deployment would otherwise pay on every cold start for a client it never
  * uses. The import starts at once, so an MSK deployment still loads it during its cold start, not on its
- * first request; the configuration has been checked before.
+ * first request; the configuration has been checked before. A bundle built for a Kinesis stage has no Kafka
+ * client at all: the condition below is then constant and esbuild drops the branch with its imports.
  */
 function mskEventBus(kafka: KafkaConfig, config: MskEventBusConfig): EventBus {
-  const bus = Promise.all([
-    import("../../layers/adapters/aws/msk/kafka-client.ts"),
-    import("../../layers/adapters/aws/msk/msk-event-bus.ts"),
-  ]).then(
-    ([{ kafkaConnectionOptions }, { MskEventBus }]) =>
-      new MskEventBus({
-        connection: kafkaConnectionOptions(kafka),
-        topic: config.topic,
-        publishTimeoutMs: config.publishTimeoutMs,
-        maxMessageBytes: config.maxMessageBytes,
-      }),
+  // Spelled out (not through BUNDLED_EVENT_BUS_VARIABLE): esbuild's define replaces this exact expression.
+  if (process.env.FLYWHEEL_BUNDLED_EVENT_BUS !== "kinesis") {
+    const bus = Promise.all([
+      import("../../layers/adapters/aws/msk/kafka-client.ts"),
+      import("../../layers/adapters/aws/msk/msk-event-bus.ts"),
+    ]).then(
+      ([{ kafkaConnectionOptions }, { MskEventBus }]) =>
+        new MskEventBus({
+          connection: kafkaConnectionOptions(kafka),
+          topic: config.topic,
+          publishTimeoutMs: config.publishTimeoutMs,
+          maxMessageBytes: config.maxMessageBytes,
+        }),
+    );
+    return { publish: async (events) => (await bus).publish(events) };
+  }
+  throw new InvalidInputError(
+    `${EVENT_BUS_KIND_VARIABLE}=msk, but this bundle was built for a Kinesis stage and has no Kafka client: deploy the stage with eventBus=msk`,
+    EVENT_BUS_KIND_VARIABLE,
   );
-  return { publish: async (events) => (await bus).publish(events) };
 }

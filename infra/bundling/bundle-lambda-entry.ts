@@ -1,35 +1,40 @@
 import { mkdir, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
-import { LAMBDA_BUNDLE_OPTIONS, lambdaEsbuildOptions, REPOSITORY_ROOT } from "./lambda-bundle-options.ts";
+import {
+  type BundleTarget,
+  LAMBDA_BUNDLE_OPTIONS,
+  lambdaEsbuildOptions,
+  REPOSITORY_ROOT,
+} from "./lambda-bundle-options.ts";
 
 /** One Lambda bundle on disk, as the deployment package would hold it. */
 export interface LambdaBundle {
-  /** The bundle (LAMBDA_BUNDLE_OPTIONS.outputFile). */
+  /** The bundle (LAMBDA_BUNDLE_OPTIONS.outputFile): the module the runtime imports at init. */
   readonly file: string;
   readonly sourceMapFile: string;
   /** Size of the bundle itself, source map excluded. */
   readonly bytes: number;
-  /** Size of every module file written (the bundle and, when split, its chunks), source maps excluded. */
+  /** Size of every module file written (the bundle and its chunks), source maps excluded. */
   readonly packageBytes: number;
   readonly metafile: Metafile;
 }
 
 export interface BundleVariant {
+  /** What the bundle is built for (the stage's event bus), as the function construct passes it. */
+  readonly target?: BundleTarget;
   /** Replaces the shared externals (an empty list bundles the AWS SDK too). */
   readonly external?: readonly string[];
   /** Leaves every package out of the bundle: what it would hold if all dependencies came from a layer. */
   readonly allPackagesExternal?: boolean;
-  /**
-   * Code splitting: what is reachable only through `import()` goes to chunk files beside the bundle, read
-   * only when imported. NodejsFunction cannot do this (it runs esbuild with --outfile); compared only.
-   */
+  /** Overrides the shared code splitting (false: one file, lazily loaded code inlined). */
   readonly splitting?: boolean;
 }
 
 /**
- * Bundles one handler module with the shared options (esbuild's JS API, as the function construct does with
- * its CLI) into `directory`. A variant changes what is left out, or splits the output, for comparisons.
+ * Bundles one handler module into `directory` with the options the function construct builds its asset
+ * with (lambdaEsbuildOptions; lambda-asset-code.ts runs the same build synchronously). A variant changes
+ * what is left out, or the splitting, for the bench's comparisons.
  */
 export async function bundleLambdaEntry(
   entry: string,
@@ -37,22 +42,13 @@ export async function bundleLambdaEntry(
   variant: BundleVariant = {},
 ): Promise<LambdaBundle> {
   const file = join(directory, LAMBDA_BUNDLE_OPTIONS.outputFile);
-  const options = lambdaEsbuildOptions(entry, file, {
-    metafile: true,
-    ...(variant.external === undefined ? {} : { external: variant.external }),
-  });
-  const { outfile: _outfile, ...withoutOutfile } = options;
   const result = await build({
-    ...(variant.splitting
-      ? {
-          ...withoutOutfile,
-          outdir: directory,
-          splitting: true,
-          entryNames: LAMBDA_BUNDLE_OPTIONS.outputFile.replace(/\.mjs$/, ""),
-          chunkNames: "chunk-[hash]",
-          outExtension: { ".js": ".mjs" },
-        }
-      : options),
+    ...lambdaEsbuildOptions(entry, directory, {
+      metafile: true,
+      ...(variant.external === undefined ? {} : { external: variant.external }),
+      ...(variant.target === undefined ? {} : { target: variant.target }),
+      ...(variant.splitting === undefined ? {} : { splitting: variant.splitting }),
+    }),
     ...(variant.allPackagesExternal ? { packages: "external" as const } : {}),
   });
   if (result.metafile === undefined) throw new Error(`esbuild wrote no metafile for ${entry}`);

@@ -3,10 +3,10 @@ import { fileURLToPath } from "node:url";
 import type { BuildOptions } from "esbuild";
 
 /**
- * How every Flywheel Lambda is bundled: the one definition that the function construct applies
- * (infra/constructs/flywheel-function.ts, through cdk-bundling-options.ts) and that the cold-start bench and
- * the bundling tests build with (through lambdaEsbuildOptions). docs/lambda-packaging.md explains each choice
- * and the figures behind it.
+ * How every Flywheel Lambda is bundled: the one definition that the function construct builds its asset
+ * with (infra/constructs/flywheel-function.ts, through lambda-asset-code.ts) and that the cold-start bench
+ * and the bundling tests build with, both through lambdaEsbuildOptions. docs/lambda-packaging.md explains
+ * each choice and the figures behind it.
  */
 export interface LambdaBundleOptions {
   readonly format: "esm";
@@ -37,7 +37,18 @@ export interface LambdaBundleOptions {
   readonly alias: Readonly<Record<string, string>>;
   /** The bundle's file name in the deployment package (`.mjs`: an ES module without a package.json). */
   readonly outputFile: string;
+  /**
+   * Code splitting: what the handler reaches only through `import()` (the Kafka client on an MSK stage,
+   * the k-NN client, the re-rank client) is written to chunk files beside the bundle, which Node reads and
+   * compiles only when that import runs, with the SDK packages they import.
+   */
+  readonly splitting: boolean;
+  /** Where the chunks go, relative to the bundle (`[hash]` keeps an unchanged chunk's name stable). */
+  readonly chunkNames: string;
 }
+
+/** Node's http module without an ES import (see the alias below). */
+const HTTP_SHIM = "infra/bundling/builtin-shims/node-http.cjs";
 
 export const LAMBDA_BUNDLE_OPTIONS: LambdaBundleOptions = {
   format: "esm",
@@ -55,9 +66,37 @@ export const LAMBDA_BUNDLE_OPTIONS: LambdaBundleOptions = {
     // The Kafka client's WebAssembly helpers read `../dist/native.wasm` beside their module at load; in a
     // bundle that file is not there and the import fails. The package's `bundled` build inlines the module.
     "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled",
+    // An ES import of node:http costs ~30 ms of init (builtin-shims/node-http.cjs says why); the
+    // Powertools tracer imports it so. Relative to the repository root, where esbuild runs.
+    "node:http": `./${HTTP_SHIM}`,
+    http: `./${HTTP_SHIM}`,
   },
   outputFile: "index.mjs",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
 };
+
+/** The event bus a stage publishes to (its `eventBus.kind`). */
+export type BundledEventBus = "kinesis" | "msk";
+
+/** What one bundle is built for, beyond the shared options. */
+export interface BundleTarget {
+  /**
+   * The stage's event bus. `kinesis` leaves the Kafka client out of the bundle: the MSK branch of
+   * functions/commons/event-bus-from-environment.ts becomes dead code. @default both buses are bundled
+   */
+  readonly eventBus?: BundledEventBus;
+}
+
+/**
+ * esbuild `define`s for a target: expressions replaced by constants at bundle time, so that esbuild drops
+ * the code they make unreachable, with its imports.
+ */
+export function bundleDefines(target: BundleTarget = {}): Record<string, string> {
+  return target.eventBus === undefined
+    ? {}
+    : { "process.env.FLYWHEEL_BUNDLED_EVENT_BUS": JSON.stringify(target.eventBus) };
+}
 
 /**
  * What the function construct puts in NODE_OPTIONS, and what the bench starts its processes with: stack
@@ -65,24 +104,34 @@ export const LAMBDA_BUNDLE_OPTIONS: LambdaBundleOptions = {
  */
 export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
 
-/** Where esbuild runs (the construct's projectRoot): aliases and packages resolve from here. */
+/** Where esbuild runs (the asset's source path): aliases and packages resolve from here. */
 export const REPOSITORY_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /**
- * The shared options as esbuild JS API options, for one entry written to `outfile` (name it
- * LAMBDA_BUNDLE_OPTIONS.outputFile, as in the deployment package). With `metafile`, the result says which
- * inputs the bundle holds and what it imports at run time.
+ * The shared options as esbuild JS API options, for one entry written into `outdir` as
+ * LAMBDA_BUNDLE_OPTIONS.outputFile (with its chunks, as the deployment package holds them). With
+ * `metafile`, the result says which inputs each output holds and what it imports at run time. The
+ * overrides are for the bench's comparisons; the construct passes the target only.
  */
 export function lambdaEsbuildOptions(
   entry: string,
-  outfile: string,
-  overrides: { readonly metafile?: boolean; readonly external?: readonly string[] } = {},
-): BuildOptions & { entryPoints: string[]; outfile: string } {
+  outdir: string,
+  overrides: {
+    readonly metafile?: boolean;
+    readonly external?: readonly string[];
+    readonly target?: BundleTarget;
+    readonly splitting?: boolean;
+  } = {},
+): BuildOptions & { entryPoints: string[]; outdir: string } {
   const options = LAMBDA_BUNDLE_OPTIONS;
   return {
     absWorkingDir: REPOSITORY_ROOT,
     entryPoints: [entry],
-    outfile,
+    outdir,
+    entryNames: options.outputFile.replace(/\.mjs$/, ""),
+    outExtension: { ".js": ".mjs" },
+    splitting: overrides.splitting ?? options.splitting,
+    chunkNames: options.chunkNames,
     bundle: true,
     format: options.format,
     platform: options.platform,
@@ -95,6 +144,7 @@ export function lambdaEsbuildOptions(
     banner: { js: options.banner },
     external: [...(overrides.external ?? options.external)],
     alias: { ...options.alias },
+    define: bundleDefines(overrides.target),
     metafile: overrides.metafile ?? false,
     logLevel: "warning",
   };

@@ -14,6 +14,7 @@ import {
   type UsagePlanThrottle,
 } from "../../functions/api/usage-plan-throttle.ts";
 import type { FunctionEnvironment } from "../../functions/commons/function-environment.ts";
+import type { BundleTarget } from "../bundling/lambda-bundle-options.ts";
 import { acknowledgeNagRule } from "./check-acknowledgments.ts";
 import { FlywheelFunction, type FunctionNetworkPlacement } from "./flywheel-function.ts";
 
@@ -41,6 +42,8 @@ export interface ApiRoutesProps {
    * @default none
    */
   readonly handlerOptions?: Readonly<Record<string, HandlerOptions>>;
+  /** What every handler's bundle is built for (the stage's event bus). @default every option bundled */
+  readonly bundleTarget?: BundleTarget;
 }
 
 export interface HandlerOptions {
@@ -165,6 +168,7 @@ export class ApiRoutes extends Construct {
           logRemovalPolicy,
           ...(props.logEncryptionKey === undefined ? {} : { logEncryptionKey: props.logEncryptionKey }),
           ...(options?.network === undefined ? {} : { network: options.network }),
+          ...(props.bundleTarget === undefined ? {} : { bundleTarget: props.bundleTarget }),
         });
         options?.grant?.(fn);
         functions.set(route.handler, fn);

@@ -1,18 +1,20 @@
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import {
   type FunctionEnvironment,
   functionEnvironmentVariables,
 } from "../../functions/commons/function-environment.ts";
-import { cdkBundlingOptions } from "../bundling/cdk-bundling-options.ts";
+import { lambdaAssetCode } from "../bundling/lambda-asset-code.ts";
+import {
+  type BundleTarget,
+  LAMBDA_BUNDLE_OPTIONS,
+  LAMBDA_NODE_OPTIONS,
+} from "../bundling/lambda-bundle-options.ts";
 import { acknowledgeIamWildcards, skipCheckovCheck } from "./check-acknowledgments.ts";
 import type { EnvironmentGrantee } from "./flywheel-table.ts";
 import { defaultServiceName, observabilityEnvironment } from "./observability-environment.ts";
@@ -49,6 +51,11 @@ export interface FlywheelFunctionProps {
    * @default not in a VPC
    */
   readonly network?: FunctionNetworkPlacement;
+  /**
+   * What the bundle is built for: with the stage's event bus, the other bus's client is left out
+   * (infra/bundling/lambda-bundle-options.ts, `bundleDefines`). @default every option bundled
+   */
+  readonly bundleTarget?: BundleTarget;
 }
 
 /** Where a function in a VPC runs: the network stack's `functionPlacement`. */
@@ -56,8 +63,6 @@ export interface FunctionNetworkPlacement {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
 }
-
-const REPOSITORY_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /**
  * Lambda's own calls that take no resource-level permissions: X-Ray segments, and in a VPC the network
@@ -81,7 +86,7 @@ const VPC_WILDCARD = {
 /**
  * A Flywheel Lambda with the house defaults (STYLE.md habit 7): Node.js 24 on arm64 (Graviton: the same
  * speed for this code at a lower price), X-Ray tracing, JSON logs with a level into its own log group with
- * a retention, and an esbuild ESM bundle, minified, with source maps, built with the options every Flywheel
+ * a retention, and an esbuild ESM bundle, minified and split, with source maps, built with the options every Flywheel
  * Lambda shares (infra/bundling/lambda-bundle-options.ts): the AWS SDK is taken from the runtime.
  *
  * Its role has no managed policy: it may write to its own log group only (AWSLambdaBasicExecutionRole
@@ -92,7 +97,7 @@ const VPC_WILDCARD = {
  * that names the resource in one call.
  */
 export class FlywheelFunction extends Construct implements EnvironmentGrantee {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
   /** Its POWERTOOLS_SERVICE_NAME: the `service` dimension of the metrics it emits. */
   public readonly serviceName: string;
@@ -133,9 +138,10 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
       finding: /^Resource::\*$/,
       reason: `X-Ray tracing: ${TRACING_ACTIONS.join(", ")} have no resource-level permissions`,
     });
-    this.function = new nodejs.NodejsFunction(this, "Function", {
-      entry: props.entry,
-      handler: "handler",
+    this.function = new lambda.Function(this, "Function", {
+      // The shared bundle options (infra/bundling/lambda-bundle-options.ts, docs/lambda-packaging.md).
+      code: lambdaAssetCode(props.entry, props.bundleTarget),
+      handler: `${LAMBDA_BUNDLE_OPTIONS.outputFile.replace(/\.mjs$/, "")}.handler`,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -150,17 +156,13 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
       ...(props.network === undefined
         ? {}
         : { vpc: props.network.vpc, vpcSubnets: props.network.vpcSubnets }),
-      projectRoot: REPOSITORY_ROOT,
-      depsLockFilePath: `${REPOSITORY_ROOT}/package-lock.json`,
       environment: {
         // Stack traces point into the TypeScript sources, at a small cost when an error is thrown.
-        NODE_OPTIONS: "--enable-source-maps",
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         ...functionEnvironmentVariables(props.functionEnvironment),
         ...observabilityEnvironment(this.serviceName),
         ...props.environment,
       },
-      // The shared bundle options (infra/bundling/lambda-bundle-options.ts, docs/lambda-packaging.md).
-      bundling: cdkBundlingOptions(),
     });
     // Lambda checks the role's network-interface permissions when it creates a function in a VPC.
     if (networkInterfaces !== undefined) this.function.node.addDependency(networkInterfaces);

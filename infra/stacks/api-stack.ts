@@ -41,6 +41,8 @@ export class ApiStack extends Stack {
       stageName: stage.stageName,
       functionEnvironment: { stageName: stage.stageName, version: props.version ?? packageVersion() },
       throttle: props.throttle ?? stage.api.throttle,
+      // The events and serving handlers publish on the stage's bus only: the other's client stays out.
+      bundleTarget: { eventBus: stage.eventBus.kind },
       ...(props.handlerOptions === undefined ? {} : { handlerOptions: props.handlerOptions }),
       // Logs follow the stage's data policy: a disposable stage leaves nothing behind.
       logRemovalPolicy,

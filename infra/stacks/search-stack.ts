@@ -24,7 +24,7 @@ export interface SearchStackProps extends StackProps {
   readonly encryptionKey: kms.IKey;
 }
 
-/** The variables readOpenSearchConfig (layers/adapters/aws/opensearch/opensearch-client.ts) reads. */
+/** The variables readOpenSearchConfig (layers/adapters/aws/opensearch/opensearch-config.ts) reads. */
 export const OPENSEARCH_ENDPOINT_ENVIRONMENT_VARIABLE = "FLYWHEEL_OPENSEARCH_ENDPOINT";
 export const OPENSEARCH_AUTH_ENVIRONMENT_VARIABLE = "FLYWHEEL_OPENSEARCH_AUTH";
 

@@ -18,11 +18,7 @@ import {
 } from "../../infra/config/data-resource-definitions.ts";
 import { ApiRoutes } from "../../infra/constructs/api-routes.ts";
 import type { FlywheelFunction } from "../../infra/constructs/flywheel-function.ts";
-import {
-  SearchStack,
-  VECTOR_INDEX_READ_ACTIONS,
-  VECTOR_INDEX_WRITE_ACTIONS,
-} from "../../infra/stacks/search-stack.ts";
+import { VECTOR_INDEX_READ_ACTIONS, VECTOR_INDEX_WRITE_ACTIONS } from "../../infra/stacks/search-stack.ts";
 import { TABLE_ACCESS_ACTIONS } from "../../layers/adapters/aws/dynamodb/table-access-actions.ts";
 import type { TableKey } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
 import {
@@ -45,7 +41,7 @@ const NO_ADMIN_ROUTES = {
     throw new Error("an admin handler was granted in a test without admin routes");
   },
 };
-/** The handlers over functions/api/serving-dependencies-from-environment.ts, which share one grant. */
+/** The serving handlers; each builds only the adapters its endpoint uses, and is granted those alone. */
 const SERVING_HANDLERS = ["recommendations", "similar-items", "popular-items"] as const;
 
 /** Every client route, served or planned; the admin routes (issue 6) bring their own grants. */
@@ -171,18 +167,17 @@ describe("API handler options (every client route served)", () => {
     );
   });
 
-  it("grants the vector index: read to the serving handlers, write to the catalog, none elsewhere", () => {
-    for (const id of SERVING_HANDLERS) {
-      expect(prefixed(functionOf(id), "es:"), id).toEqual(sorted(VECTOR_INDEX_READ_ACTIONS));
-    }
+  it("grants the vector index: read to the recommendations cascade, write to the catalog, none elsewhere", () => {
+    expect(prefixed(functionOf("recommendations"), "es:")).toEqual(sorted(VECTOR_INDEX_READ_ACTIONS));
     expect(prefixed(functionOf("catalog-items"), "es:")).toEqual(sorted(VECTOR_INDEX_WRITE_ACTIONS));
-    for (const id of ["users", "openapi", "health", "events"]) {
+    // Similar items come from the model's factors in memory; popular items from the trending counters.
+    for (const id of ["similar-items", "popular-items", "users", "openapi", "health", "events"]) {
       expect(prefixed(functionOf(id), "es:"), id).toEqual([]);
       expect(functionProperties(functionOf(id)).Environment.Variables, id).not.toHaveProperty(
         "FLYWHEEL_OPENSEARCH_ENDPOINT",
       );
     }
-    for (const id of [...SERVING_HANDLERS, "catalog-items"]) {
+    for (const id of ["recommendations", "catalog-items"]) {
       expect(functionProperties(functionOf(id)).Environment.Variables, id).toMatchObject({
         FLYWHEEL_OPENSEARCH_ENDPOINT: expect.anything(),
         FLYWHEEL_OPENSEARCH_AUTH: "sigv4",
@@ -195,15 +190,18 @@ describe("API handler options (every client route served)", () => {
     const read = (key: TableKey) => sorted(TABLE_ACCESS_ACTIONS[key].read);
     const readWrite = (key: TableKey) => sorted(TABLE_ACCESS_ACTIONS[key]["read-write"]);
     // The serving handlers read; the recommendation log is written by the stream handler from impressions.
-    for (const id of SERVING_HANDLERS) {
-      expect(dynamoActionsOf(functionOf(id)), id).toEqual({
-        profiles: read("profiles"),
-        batchRecommendations: read("batchRecommendations"),
-        catalog: read("catalog"),
-        interactions: read("interactions"),
-        modelRegistry: read("modelRegistry"),
-      });
-    }
+    expect(dynamoActionsOf(functionOf("recommendations"))).toEqual({
+      profiles: read("profiles"),
+      batchRecommendations: read("batchRecommendations"),
+      catalog: read("catalog"),
+      interactions: read("interactions"),
+      modelRegistry: read("modelRegistry"),
+    });
+    expect(dynamoActionsOf(functionOf("similar-items"))).toEqual({
+      catalog: read("catalog"),
+      modelRegistry: read("modelRegistry"),
+    });
+    expect(dynamoActionsOf(functionOf("popular-items"))).toEqual({ catalog: read("catalog") });
     expect(dynamoActionsOf(functionOf("catalog-items"))).toEqual({ catalog: readWrite("catalog") });
     expect(dynamoActionsOf(functionOf("users"))).toEqual({
       profiles: readWrite("profiles"),
@@ -215,7 +213,7 @@ describe("API handler options (every client route served)", () => {
 
   it("lets the model readers get objects under models/ only, with exact S3 actions", () => {
     const bucketId = logicalIdOf(data, data.artifactBucket);
-    for (const id of SERVING_HANDLERS) {
+    for (const id of ["recommendations", "similar-items"]) {
       const s3 = statementsOf(functionOf(id)).filter((statement) =>
         actionsOf(statement).some((action) => action.startsWith("s3:")),
       );
@@ -225,21 +223,20 @@ describe("API handler options (every client route served)", () => {
       expect(resources).toContain(bucketId);
       expect(resources.match(/"\/[^"]*\*"/g)).toEqual([`"/${ARTIFACT_BUCKET_DEFINITION.modelsPrefix}*"`]);
     }
-    for (const id of ["catalog-items", "users", "openapi", "health", "events"]) {
+    for (const id of ["popular-items", "catalog-items", "users", "openapi", "health", "events"]) {
       expect(prefixed(functionOf(id), "s3:"), id).toEqual([]);
     }
   });
 
-  it("lets the serving handlers publish impressions to the stage's event bus", () => {
-    for (const id of SERVING_HANDLERS) {
-      expect(prefixed(functionOf(id), "kinesis:"), id).toEqual(
-        expect.arrayContaining(["kinesis:PutRecord", "kinesis:PutRecords"]),
-      );
-      expect(functionProperties(functionOf(id)).Environment.Variables, id).toHaveProperty(
-        EVENT_STREAM_DEFINITION.streamNameEnvironmentVariable,
-      );
-    }
-    for (const id of ["catalog-items", "users", "openapi"]) {
+  it("lets the recommendations handler publish impressions to the stage's event bus", () => {
+    expect(prefixed(functionOf("recommendations"), "kinesis:")).toEqual(
+      expect.arrayContaining(["kinesis:PutRecord", "kinesis:PutRecords"]),
+    );
+    expect(functionProperties(functionOf("recommendations")).Environment.Variables).toHaveProperty(
+      EVENT_STREAM_DEFINITION.streamNameEnvironmentVariable,
+    );
+    // Similar and popular lists are not personalised and not logged as impressions.
+    for (const id of ["similar-items", "popular-items", "catalog-items", "users", "openapi"]) {
       expect(prefixed(functionOf(id), "kinesis:"), id).toEqual([]);
     }
   });
@@ -265,23 +262,37 @@ describe("API handler options (every client route served)", () => {
     }
   });
 
-  it("sets every variable the serving handlers' shared adapters read at cold start", () => {
+  it("sets every variable each serving handler's adapters read at cold start, and no other", () => {
+    const bucket = ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable;
+    const stream = EVENT_STREAM_DEFINITION.streamNameEnvironmentVariable;
+    const expected: Record<(typeof SERVING_HANDLERS)[number], { read: string[]; unset: string[] }> = {
+      recommendations: {
+        read: [
+          "FLYWHEEL_PROFILES_TABLE",
+          "FLYWHEEL_BATCH_RECOMMENDATIONS_TABLE",
+          "FLYWHEEL_CATALOG_TABLE",
+          "FLYWHEEL_INTERACTIONS_TABLE",
+          "FLYWHEEL_MODEL_REGISTRY_TABLE",
+          bucket,
+          stream,
+          "FLYWHEEL_REDIS_URL",
+          "FLYWHEEL_OPENSEARCH_ENDPOINT",
+        ],
+        unset: ["FLYWHEEL_RECOMMENDATION_LOG_TABLE"],
+      },
+      "similar-items": {
+        read: ["FLYWHEEL_CATALOG_TABLE", "FLYWHEEL_MODEL_REGISTRY_TABLE", bucket, "FLYWHEEL_REDIS_URL"],
+        unset: ["FLYWHEEL_PROFILES_TABLE", "FLYWHEEL_OPENSEARCH_ENDPOINT", stream],
+      },
+      "popular-items": {
+        read: ["FLYWHEEL_CATALOG_TABLE", "FLYWHEEL_REDIS_URL"],
+        unset: ["FLYWHEEL_MODEL_REGISTRY_TABLE", bucket, "FLYWHEEL_OPENSEARCH_ENDPOINT", stream],
+      },
+    };
     for (const id of SERVING_HANDLERS) {
       const variables = functionProperties(functionOf(id)).Environment.Variables;
-      for (const name of [
-        "FLYWHEEL_PROFILES_TABLE",
-        "FLYWHEEL_BATCH_RECOMMENDATIONS_TABLE",
-        "FLYWHEEL_CATALOG_TABLE",
-        "FLYWHEEL_INTERACTIONS_TABLE",
-        "FLYWHEEL_MODEL_REGISTRY_TABLE",
-        ARTIFACT_BUCKET_DEFINITION.bucketNameEnvironmentVariable,
-        EVENT_STREAM_DEFINITION.streamNameEnvironmentVariable,
-        "FLYWHEEL_REDIS_URL",
-        "FLYWHEEL_OPENSEARCH_ENDPOINT",
-      ]) {
-        expect(variables, `${id} ${name}`).toHaveProperty(name);
-      }
-      expect(variables, id).not.toHaveProperty("FLYWHEEL_RECOMMENDATION_LOG_TABLE");
+      for (const name of expected[id].read) expect(variables, `${id} ${name}`).toHaveProperty(name);
+      for (const name of expected[id].unset) expect(variables, `${id} ${name}`).not.toHaveProperty(name);
     }
   });
 });

@@ -1,5 +1,3 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -71,8 +69,12 @@ export function dynamoDbClientSettings(
       // Without this a breached requestTimeout is only logged, and a stalled server hangs the call.
       throwOnRequestTimeout: true,
       socketTimeout: config.requestTimeoutMs,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: config.maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: config.maxSockets }),
+      // Agent options, not Agent instances: the handler builds the agents with `require("node:http")`. An ES
+      // import of node:http here would cost every cold start ~30 ms, because an ES module namespace of
+      // node:http reads its lazy WebSocket getters, which load the WebSocket client (measured in
+      // docs/lambda-packaging.md).
+      httpAgent: { keepAlive: true, maxSockets: config.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: config.maxSockets },
     }),
   };
 }

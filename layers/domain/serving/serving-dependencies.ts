@@ -111,7 +111,8 @@ export function servingConfig(overrides: Partial<ServingConfig> = {}): ServingCo
 export interface ServingDependencies {
   readonly cache: Cache;
   readonly profiles: ProfileStore;
-  readonly vectorIndex: VectorIndex;
+  /** The realtime tier's k-NN: serving only queries the index the nightly run and the catalog maintain. */
+  readonly vectorIndex: Pick<VectorIndex, "query">;
   readonly batchRecs: BatchRecStore;
   readonly trending: TrendingCounters;
   readonly catalog: ItemCatalog;

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import {
@@ -10,20 +9,26 @@ import {
   type LambdaBundle,
   provideRuntimeModules,
 } from "../../../infra/bundling/bundle-lambda-entry.ts";
-import { cdkBundlingOptions } from "../../../infra/bundling/cdk-bundling-options.ts";
-import { LAMBDA_BUNDLE_OPTIONS, REPOSITORY_ROOT } from "../../../infra/bundling/lambda-bundle-options.ts";
+import {
+  type BundleTarget,
+  LAMBDA_BUNDLE_OPTIONS,
+  REPOSITORY_ROOT,
+} from "../../../infra/bundling/lambda-bundle-options.ts";
 import { loadBundleInFreshProcess } from "../../../infra/bundling/load-bundle-in-fresh-process.ts";
 import { placeholderInitEnvironment } from "../../../infra/bundling/placeholder-init-environment.ts";
 
-// Three handlers bundled with the shared options, as they are deployed: health (the smallest), events (the
-// Kinesis client, and the Kafka client behind the MSK option) and recommendations (DynamoDB, S3, SageMaker,
-// Redis, OpenSearch). What is checked is what a deployment relies on, never how long anything takes.
+// Handlers bundled with the shared options, as a stage deploys them: health (the smallest), events for a
+// Kinesis stage and for an MSK stage (the Kafka client), recommendations (DynamoDB, S3, Kinesis, Redis, and
+// OpenSearch and SageMaker behind first use) and popular items (Redis and DynamoDB only). What is checked
+// is what a deployment relies on, never how long anything takes.
 
 const REPRESENTATIVE_HANDLERS = {
-  health: "functions/api/health-handler.ts",
-  events: "functions/api/events-handler.ts",
-  recommendations: "functions/api/recommendations-handler.ts",
-} as const;
+  health: { entry: "functions/api/health-handler.ts", target: {} },
+  events: { entry: "functions/api/events-handler.ts", target: { eventBus: "kinesis" } },
+  "events-msk": { entry: "functions/api/events-handler.ts", target: { eventBus: "msk" } },
+  recommendations: { entry: "functions/api/recommendations-handler.ts", target: { eventBus: "kinesis" } },
+  "popular-items": { entry: "functions/api/popular-items-handler.ts", target: { eventBus: "kinesis" } },
+} as const satisfies Record<string, { entry: string; target: BundleTarget }>;
 
 type HandlerName = keyof typeof REPRESENTATIVE_HANDLERS;
 const HANDLER_NAMES = Object.keys(REPRESENTATIVE_HANDLERS) as HandlerName[];
@@ -52,14 +57,43 @@ function entryOutput(bundle: LambdaBundle) {
   return output;
 }
 
+/** Every module file of the package: the bundle and its chunks (source maps excluded). */
+function moduleOutputs(bundle: LambdaBundle) {
+  return Object.entries(bundle.metafile.outputs)
+    .filter(([path]) => path.endsWith(".mjs"))
+    .map(([path, output]) => ({ path, ...output }));
+}
+
+/** The bundle alone: the module the runtime imports at init. */
+function initOutput(bundle: LambdaBundle) {
+  return [{ path: bundle.file, ...entryOutput(bundle) }];
+}
+
+/** Inputs with bytes in `outputs`, matching `pattern`. */
+function inputsIn(outputs: ReturnType<typeof moduleOutputs>, pattern: RegExp): string[] {
+  return outputs.flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([input, { bytesInOutput }]) => bytesInOutput > 0 && pattern.test(input))
+      .map(([input]) => input),
+  );
+}
+
+/** External imports of `outputs` (packages and Node's modules), static or dynamic. */
+function externalImportsOf(outputs: ReturnType<typeof moduleOutputs>): string[] {
+  return outputs.flatMap((output) =>
+    output.imports.filter((imported) => imported.external).map((imported) => imported.path),
+  );
+}
+
 beforeAll(async () => {
   workspace = await mkdtemp(join(tmpdir(), "flywheel-bundles-"));
   // Only what the Lambda runtime provides is importable beside the bundles.
   await provideRuntimeModules(workspace);
   for (const name of HANDLER_NAMES) {
+    const { entry, target } = REPRESENTATIVE_HANDLERS[name];
     bundles.set(
       name,
-      await bundleLambdaEntry(resolve(REPOSITORY_ROOT, REPRESENTATIVE_HANDLERS[name]), join(workspace, name)),
+      await bundleLambdaEntry(resolve(REPOSITORY_ROOT, entry), join(workspace, name), { target }),
     );
   }
 }, 60_000);
@@ -84,7 +118,7 @@ describe("a Lambda bundle built with the shared options", () => {
     const code = await readFile(bundle.file, "utf8");
     expect(code.trimEnd().endsWith("//# sourceMappingURL=index.mjs.map")).toBe(true);
     const map = SourceMapSchema.parse(JSON.parse(await readFile(bundle.sourceMapFile, "utf8")));
-    expect(map.sources.some((source) => source.endsWith(REPRESENTATIVE_HANDLERS[name]))).toBe(true);
+    expect(map.sources.some((source) => source.endsWith(REPRESENTATIVE_HANDLERS[name].entry))).toBe(true);
     expect(map.sourcesContent ?? []).toEqual([]);
   });
 
@@ -105,6 +139,7 @@ describe("a Lambda bundle built with the shared options", () => {
         "@aws-sdk/client-dynamodb",
         "@aws-sdk/lib-dynamodb",
         "@aws-sdk/client-s3",
+        "@aws-sdk/client-kinesis",
         "@smithy/node-http-handler",
       ]),
     );
@@ -112,8 +147,9 @@ describe("a Lambda bundle built with the shared options", () => {
     // unresolved is an optional dependency inside try/catch, such as debug's supports-color: not checked.)
     const providedByRuntime = /^@(aws-sdk|smithy)\//;
     for (const name of HANDLER_NAMES) {
-      const unprovided = entryOutput(bundleOf(name))
-        .imports.filter((imported) => imported.external && imported.kind !== "require-call")
+      const unprovided = moduleOutputs(bundleOf(name))
+        .flatMap((output) => output.imports)
+        .filter((imported) => imported.external && imported.kind !== "require-call")
         .map((imported) => imported.path)
         .filter((path) => !isBuiltin(path) && !providedByRuntime.test(path));
       expect(unprovided, name).toEqual([]);
@@ -125,19 +161,67 @@ describe("a Lambda bundle built with the shared options", () => {
     // per bundle); `import * as z from "zod"` lets it keep only what is used.
     for (const name of HANDLER_NAMES) {
       // Every locale is parsed; what matters is whether any of its bytes reach the output.
-      const locales = Object.entries(entryOutput(bundleOf(name)).inputs)
-        .filter(
-          ([input, { bytesInOutput }]) =>
-            bytesInOutput > 0 && /node_modules\/zod\/v4\/locales\/(?!en\.js$)/.test(input),
-        )
-        .map(([input]) => input);
+      const locales = inputsIn(moduleOutputs(bundleOf(name)), /node_modules\/zod\/v4\/locales\/(?!en\.js$)/);
       expect(locales, `${name} bundles zod locales; import zod as \`import * as z from "zod"\``).toEqual([]);
     }
   });
 
   it("inlines the Kafka client's WebAssembly instead of reading it from beside the module", async () => {
-    const code = await readFile(bundleOf("events").file, "utf8");
-    expect(code).not.toContain("native.wasm");
+    for (const { path } of moduleOutputs(bundleOf("events-msk"))) {
+      expect(await readFile(path, "utf8"), path).not.toContain("native.wasm");
+    }
+  });
+
+  it("leaves the Kafka client out of a Kinesis stage's packages, and in a chunk of an MSK stage's", () => {
+    const kafka = /node_modules\/@platformatic\//;
+    for (const name of ["events", "recommendations", "popular-items"] as const) {
+      expect(inputsIn(moduleOutputs(bundleOf(name)), kafka), name).toEqual([]);
+    }
+    const msk = bundleOf("events-msk");
+    expect(inputsIn(initOutput(msk), kafka)).toEqual([]);
+    expect(inputsIn(moduleOutputs(msk), kafka).length).toBeGreaterThan(0);
+  });
+
+  it("keeps the k-NN client and the re-rank client out of the recommendations bundle, in chunks", () => {
+    // Loaded on first use (functions/api/serving-dependencies-from-environment.ts): the module the runtime
+    // imports at init neither holds OpenSearch's client nor imports SageMaker's.
+    const recommendations = bundleOf("recommendations");
+    expect(inputsIn(initOutput(recommendations), /@opensearch-project/)).toEqual([]);
+    expect(externalImportsOf(initOutput(recommendations))).not.toContain("@aws-sdk/client-sagemaker-runtime");
+    const all = moduleOutputs(recommendations);
+    expect(inputsIn(all, /@opensearch-project/).length).toBeGreaterThan(0);
+    expect(externalImportsOf(all)).toContain("@aws-sdk/client-sagemaker-runtime");
+  });
+
+  it("gives popular items only the clients it uses: DynamoDB, nothing of S3, Kinesis, SageMaker or OpenSearch", () => {
+    // A module's external imports stay in a bundle even when none of its exports is used, so the handlers'
+    // dependency factories live in separate files (functions/api/*-dependencies-from-environment.ts).
+    const popular = moduleOutputs(bundleOf("popular-items"));
+    const clients = externalImportsOf(popular).filter((path) =>
+      /client-(s3|kinesis|sagemaker)|lib-storage/.test(path),
+    );
+    expect(clients).toEqual([]);
+    expect(inputsIn(popular, /@opensearch-project/)).toEqual([]);
+  });
+
+  it("builds only the parameter schemas a handler parses with, not the API's response schemas", () => {
+    // Response schemas (functions/api/openapi/schemas.ts) type the handlers' answers and build the OpenAPI
+    // document; building all of them cost every cold start about 20 ms.
+    for (const name of ["recommendations", "popular-items", "events"] as const) {
+      const responseSchemas = inputsIn(
+        moduleOutputs(bundleOf(name)),
+        /functions\/api\/openapi\/schemas\.ts$/,
+      );
+      expect(responseSchemas, name).toEqual([]);
+    }
+  });
+
+  it("never imports node:http as an ES module (its namespace would load Node's WebSocket client at init)", async () => {
+    for (const name of HANDLER_NAMES) {
+      for (const { path } of moduleOutputs(bundleOf(name))) {
+        expect(await readFile(path, "utf8"), path).not.toMatch(/from\s*"(node:)?http"/);
+      }
+    }
   });
 
   it.each(HANDLER_NAMES)("%s loads in a fresh Node process and its handler is a function", async (name) => {
@@ -148,12 +232,21 @@ describe("a Lambda bundle built with the shared options", () => {
     expect(loaded.handlers).toEqual(["handler"]);
   });
 
-  it("loads the events bundle with the MSK event bus, whose Kafka client starts loading at init", async () => {
-    const loaded = await loadBundleInFreshProcess(bundleOf("events").file, {
+  it("loads an MSK stage's events bundle, whose Kafka client starts loading at init", async () => {
+    const loaded = await loadBundleInFreshProcess(bundleOf("events-msk").file, {
       env: placeholderInitEnvironment("flywheel-events", { FLYWHEEL_EVENT_BUS: "msk" }),
       handlers: "handler",
     });
     expect(loaded.handlers).toEqual(["handler"]);
+  });
+
+  it("fails to load a Kinesis stage's bundle configured for MSK, saying it has no Kafka client", async () => {
+    await expect(
+      loadBundleInFreshProcess(bundleOf("events").file, {
+        env: placeholderInitEnvironment("flywheel-events", { FLYWHEEL_EVENT_BUS: "msk" }),
+        handlers: "handler",
+      }),
+    ).rejects.toThrow(/built for a Kinesis stage/);
   });
 
   it("fails to load when a variable the handler reads at init is missing, naming it", async () => {
@@ -162,27 +255,5 @@ describe("a Lambda bundle built with the shared options", () => {
     await expect(
       loadBundleInFreshProcess(bundleOf("events").file, { env, handlers: "handler" }),
     ).rejects.toThrow(/FLYWHEEL_EVENT_STREAM_NAME/);
-  });
-});
-
-describe("the CDK bundling props", () => {
-  it("carry the shared options to NodejsFunction's esbuild", () => {
-    const props = cdkBundlingOptions();
-    expect(props).toMatchObject({
-      format: nodejs.OutputFormat.ESM,
-      target: LAMBDA_BUNDLE_OPTIONS.target,
-      minify: true,
-      sourceMap: true,
-      sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-      sourcesContent: false,
-      mainFields: [...LAMBDA_BUNDLE_OPTIONS.mainFields],
-      banner: LAMBDA_BUNDLE_OPTIONS.banner,
-      externalModules: [...LAMBDA_BUNDLE_OPTIONS.external],
-    });
-    expect(props.bundleAwsSDK).toBeUndefined();
-    expect(props.esbuildArgs).toEqual({
-      "--tree-shaking": "true",
-      "--alias": ["@platformatic/wasm-utils=@platformatic/wasm-utils/bundled"],
-    });
   });
 });
