@@ -5,8 +5,13 @@
 // same span, which competing processes hardly change) and of the process's wall time (spawn to exit,
 // measured outside); processes run one at a time, round-robin over the bundles. The AWS SDK,
 // which the runtime provides, is not bundled; it is loaded from this repository's node_modules, so its load
-// is measured too. Then the largest API bundle and the slowest API init against the targets of
-// docs/lambda-packaging.md, with the machine they were measured on.
+// is measured too. Only the bundle is imported: chunks (what the handler reaches through `import()`) are
+// read when first used, as in Lambda, and counted in package_size. The API handlers are built as the default
+// stage (Kinesis) builds them; the handlers that publish events are also built and loaded as an MSK stage
+// runs them (variant msk-stage). Then, per stage, the largest API package (bundle and chunks) and the
+// slowest API init against the targets of docs/lambda-packaging.md, with the machine they were measured on;
+// and floor_init_ms, the init of the DynamoDB and Redis clients alone (bench/coldstart-floor-handler.ts),
+// which no data-serving handler can beat on that machine.
 //
 // FLYWHEEL_BENCH_COLDSTART_DEBUG=1 adds, per bundle, the largest inputs (by package; ours by folder).
 // FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler, three other packagings: the AWS SDK bundled;
@@ -201,7 +206,8 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
       runs,
     });
     if (lambda.kind === "floor") figure("floor_init_ms", initMs, "ms", { handler: lambda.handler, runs });
-    if (variant === MSK_STAGE) mskApi.push({ handler: lambda.handler, bytes: bundle.bytes, initMs });
+    // The size target is checked on the whole package (the bundle and its chunks), the stricter reading.
+    if (variant === MSK_STAGE) mskApi.push({ handler: lambda.handler, bytes: bundle.packageBytes, initMs });
     if (variant !== undefined) continue;
     figure("process_ms", round(median(loads.map((load) => load.processMs)), 1), "ms", { ...context, runs });
     if (debug) {
@@ -209,7 +215,7 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
         figure("input_bytes", bytes, "bytes", { ...context, source });
       }
     }
-    if (lambda.kind === "api") api.push({ handler: lambda.handler, bytes: bundle.bytes, initMs });
+    if (lambda.kind === "api") api.push({ handler: lambda.handler, bytes: bundle.packageBytes, initMs });
   }
   // The default stage (Kinesis) first: every API handler. Then the MSK stage's publishing handlers, with
   // the Kafka client in the bundle and loading at init.
@@ -221,7 +227,7 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
     const slowest = maxBy(handlers, (entry) => entry.initMs);
     if (largest === undefined || slowest === undefined) continue;
     const target = COLDSTART_TARGETS;
-    figure("api_max_bundle_size", largest.bytes, "bytes", {
+    figure("api_max_package_size", largest.bytes, "bytes", {
       stage,
       handler: largest.handler,
       target: target.apiBundleBytes,
