@@ -14,9 +14,9 @@
 // which no data-serving handler can beat on that machine.
 //
 // FLYWHEEL_BENCH_COLDSTART_DEBUG=1 adds, per bundle, the largest inputs (by package; ours by folder).
-// FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler, three other packagings: the AWS SDK bundled;
-// every package left out (what a bundle would hold if all dependencies came from a layer, loaded from
-// node_modules); and a single file without code splitting (what `import()` reaches inlined, lazily run).
+// FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler and for the floor, three other packagings: the
+// AWS SDK bundled; every package left out (what a bundle would hold if all dependencies came from a layer,
+// loaded from node_modules); and a single file without code splitting (what `import()` reaches inlined).
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -159,7 +159,9 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
           everything: options.runtimeModules === "all",
           ...(options.runtimeModules === "none" ? { external: [] } : {}),
         });
-        for (const lambda of lambdaEntries().filter((candidate) => candidate.kind === "api")) {
+        // The floor too: how far another packaging could bring the clients' own load down.
+        const compared = lambdaEntries().filter(({ kind }) => kind === "api" || kind === "floor");
+        for (const lambda of compared) {
           await bundleInto(lambda, directory, variant, options);
         }
       }
@@ -205,7 +207,13 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
       ...context,
       runs,
     });
-    if (lambda.kind === "floor") figure("floor_init_ms", initMs, "ms", { handler: lambda.handler, runs });
+    if (lambda.kind === "floor") {
+      figure("floor_init_ms", initMs, "ms", {
+        handler: lambda.handler,
+        runs,
+        ...(variant === undefined ? {} : { variant }),
+      });
+    }
     // The size target is checked on the whole package (the bundle and its chunks), the stricter reading.
     if (variant === MSK_STAGE) mskApi.push({ handler: lambda.handler, bytes: bundle.packageBytes, initMs });
     if (variant !== undefined) continue;
