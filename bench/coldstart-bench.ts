@@ -3,20 +3,22 @@
 // the median over FLYWHEEL_BENCH_COLDSTART_RUNS (default 5) processes of the import time (from just before
 // `import()` to the handlers being functions, measured inside the process; init_cpu_ms is the CPU time of the
 // same span, which competing processes hardly change) and of the process's wall time (spawn to exit,
-// measured outside); processes run one at a time, round-robin over the bundles. The AWS SDK,
-// which the runtime provides, is not bundled; it is loaded from this repository's node_modules, so its load
-// is measured too. Only the bundle is imported: chunks (what the handler reaches through `import()`) are
-// read when first used, as in Lambda, and counted in package_size. The API handlers are built as the default
-// stage (Kinesis) builds them; the handlers that publish events are also built and loaded as an MSK stage
-// runs them (variant msk-stage). Then, per stage, the largest API package (bundle and chunks) and the
-// slowest API init against the targets of docs/lambda-packaging.md, with the machine they were measured on;
-// and floor_init_ms, the init of the DynamoDB and Redis clients alone (bench/coldstart-floor-handler.ts),
-// which no data-serving handler can beat on that machine.
+// measured outside); processes run one at a time, round-robin over the bundles. The bundles import nothing
+// but Node's own modules (the AWS SDK is bundled): beside them is an empty node_modules, so a bundle that
+// relied on an installed package fails here as it would in Lambda. Only the bundle is imported: chunks (what
+// the handler reaches through `import()`) are read when first used, as in Lambda, and counted in
+// package_size. The API handlers are built as the default stage (Kinesis) builds them; the handlers that
+// publish events are also built and loaded as an MSK stage runs them (variant msk-stage). Then, per stage,
+// the largest API package (bundle and chunks) and the slowest API init against the targets of
+// docs/lambda-packaging.md, with the machine they were measured on; and floor_init_ms, the init of the
+// DynamoDB and Redis clients alone (bench/coldstart-floor-handler.ts), which no handler that builds both at
+// init can beat on that machine.
 //
 // FLYWHEEL_BENCH_COLDSTART_DEBUG=1 adds, per bundle, the largest inputs (by package; ours by folder).
 // FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler and for the floor, three other packagings: the
-// AWS SDK bundled; every package left out (what a bundle would hold if all dependencies came from a layer,
-// loaded from node_modules); and a single file without code splitting (what `import()` reaches inlined).
+// AWS SDK from the runtime (loaded from this repository's node_modules, as from /var/runtime/node_modules);
+// every package left out (what a bundle would hold if all dependencies came from a layer); and one file
+// without code splitting (what `import()` reaches inlined).
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -98,10 +100,14 @@ export function lambdaEntries(): LambdaEntry[] {
 /** The variant name of the MSK stage's publishing API handlers. */
 const MSK_STAGE = "msk-stage";
 
-const VARIANTS: Record<string, BundleVariant & { readonly runtimeModules: "sdk" | "none" | "all" }> = {
-  "sdk-bundled": { external: [], runtimeModules: "none" },
+/** The SDK as the Lambda runtime provides it (/var/runtime/node_modules). */
+const RUNTIME_SDK = ["@aws-sdk/*", "@smithy/*"];
+
+/** `runtimeModules`: what sits in node_modules beside the bundles, as the runtime or a layer would provide it. */
+const VARIANTS: Record<string, BundleVariant & { readonly runtimeModules: readonly string[] | "all" }> = {
+  "sdk-from-runtime": { external: RUNTIME_SDK, runtimeModules: RUNTIME_SDK },
   "all-packages-external": { allPackagesExternal: true, runtimeModules: "all" },
-  "single-file": { splitting: false, runtimeModules: "sdk" },
+  "single-file": { splitting: false, runtimeModules: [] },
 };
 
 /** One bundle to measure: a Lambda in the shared packaging, or in a compared variant. */
@@ -124,7 +130,7 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
   const failures: string[] = [];
   const jobs: Job[] = [];
   try {
-    // Bundles sit beside a node_modules holding only what the runtime provides (the AWS SDK), as in AWS.
+    // Bundles sit beside a node_modules holding only what they may take from the runtime (nothing, today).
     await provideRuntimeModules(workspace);
     const bundleInto = async (
       lambda: LambdaEntry,
@@ -155,10 +161,10 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
       for (const [variant, options] of Object.entries(VARIANTS)) {
         const directory = join(workspace, variant);
         await mkdir(directory);
-        await provideRuntimeModules(directory, {
-          everything: options.runtimeModules === "all",
-          ...(options.runtimeModules === "none" ? { external: [] } : {}),
-        });
+        await provideRuntimeModules(
+          directory,
+          options.runtimeModules === "all" ? { everything: true } : { external: options.runtimeModules },
+        );
         // The floor too: how far another packaging could bring the clients' own load down.
         const compared = lambdaEntries().filter(({ kind }) => kind === "api" || kind === "floor");
         for (const lambda of compared) {

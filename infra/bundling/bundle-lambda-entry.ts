@@ -82,14 +82,24 @@ export async function provideRuntimeModules(
 }
 
 /**
+ * The metafile's record of the bundle itself (not of a chunk: esbuild marks the chunks of `import()` targets
+ * as entry points too).
+ */
+export function bundleEntryOutput(bundle: LambdaBundle): Metafile["outputs"][string] {
+  const bundleName = `/${LAMBDA_BUNDLE_OPTIONS.outputFile}`;
+  const found = Object.entries(bundle.metafile.outputs).find(
+    ([path]) => path.endsWith(bundleName) && !path.includes("/chunks/"),
+  );
+  if (found === undefined) throw new Error(`no record of ${bundle.file} in its metafile`);
+  return found[1];
+}
+
+/**
  * Bytes of the bundle by where they came from: a package name for node_modules inputs, the first two path
  * segments for Flywheel's own code (`layers/domain`, `functions/api`). Largest first.
  */
 export function bundleInputsBySource(bundle: LambdaBundle): Array<{ source: string; bytes: number }> {
-  const output = Object.values(bundle.metafile.outputs).find(
-    (candidate) => candidate.entryPoint !== undefined,
-  );
-  if (output === undefined) throw new Error(`no entry output in the metafile of ${bundle.file}`);
+  const output = bundleEntryOutput(bundle);
   const bySource = new Map<string, number>();
   for (const [path, input] of Object.entries(output.inputs)) {
     const source = sourceOf(path);

@@ -28,9 +28,11 @@ export interface LambdaBundleOptions {
   /** Prepended to the bundle: CommonJS code bundled into an ES module may call require(), which ESM lacks. */
   readonly banner: string;
   /**
-   * Packages left out of the bundle because the Lambda Node.js runtime provides them: the AWS SDK v3 and the
-   * Smithy packages it is built on (both, so that a client and the HTTP handler we pass it come from the
-   * same install).
+   * Packages left out of the bundle, for the runtime to provide. None: the AWS SDK v3 is bundled, tree-shaken
+   * from its ES build, so a function runs the SDK version its tests ran against, and loads it faster than the
+   * runtime's CommonJS copy (docs/lambda-packaging.md, "Decision: the AWS SDK is bundled"). `["@aws-sdk/*",
+   * "@smithy/*"]` (both, so that a client and the HTTP handler we pass it come from one install) would take
+   * it from the runtime instead.
    */
   readonly external: readonly string[];
   /** Imports redirected at bundle time: `from` is the import path as written, `to` its replacement. */
@@ -61,7 +63,7 @@ export const LAMBDA_BUNDLE_OPTIONS: LambdaBundleOptions = {
   mainFields: ["module", "main"],
   banner:
     "import { createRequire as __flywheelCreateRequire } from 'node:module'; const require = __flywheelCreateRequire(import.meta.url);",
-  external: ["@aws-sdk/*", "@smithy/*"],
+  external: [],
   alias: {
     // The Kafka client's WebAssembly helpers read `../dist/native.wasm` beside their module at load; in a
     // bundle that file is not there and the import fails. The package's `bundled` build inlines the module.
