@@ -1,6 +1,6 @@
 // `npm run bench -- coldstart`: every Lambda bundled as it is deployed (infra/bundling/lambda-bundle-options.ts)
 // and loaded in fresh Node processes, as the Lambda runtime loads a handler at init. Per bundle: its size, and
-// the median over FLYWHEEL_BENCH_COLDSTART_RUNS (default 5) processes of the import time (from just before
+// the median over FLYWHEEL_BENCH_COLDSTART_RUNS (default 11: the VM's speed drifts) processes of the import time (from just before
 // `import()` to the handlers being functions, measured inside the process; init_cpu_ms is the CPU time of the
 // same span, which competing processes hardly change) and of the process's wall time (spawn to exit,
 // measured outside); processes run one at a time, round-robin over the bundles. The bundles import nothing
@@ -9,10 +9,10 @@
 // the handler reaches through `import()`) are read when first used, as in Lambda, and counted in
 // package_size. The API handlers are built as the default stage (Kinesis) builds them; the handlers that
 // publish events are also built and loaded as an MSK stage runs them (variant msk-stage). Then, per stage,
-// the largest API package (bundle and chunks) and the slowest API init against the targets of
-// docs/lambda-packaging.md, with the machine they were measured on; and floor_init_ms, the init of the
-// DynamoDB and Redis clients alone (bench/coldstart-floor-handler.ts), which no handler that builds both at
-// init can beat on that machine.
+// the largest API bundle and the slowest API init against the targets of docs/lambda-packaging.md, with the
+// machine they were measured on, and the largest package (bundle and chunks) beside them; and
+// floor_init_ms, the init of the DynamoDB and Redis clients alone (bench/coldstart-floor-handler.ts), which
+// no handler that builds both at init can beat on that machine.
 //
 // FLYWHEEL_BENCH_COLDSTART_DEBUG=1 adds, per bundle, the largest inputs (by package; ours by folder).
 // FLYWHEEL_BENCH_COLDSTART_COMPARE=1 adds, per API handler and for the floor, three other packagings: the
@@ -121,7 +121,7 @@ interface Job {
 }
 
 export async function runColdstartBench(print: (figure: BenchFigure) => void): Promise<void> {
-  const runs = positiveInteger(process.env.FLYWHEEL_BENCH_COLDSTART_RUNS, 5);
+  const runs = positiveInteger(process.env.FLYWHEEL_BENCH_COLDSTART_RUNS, 11);
   const debug = process.env.FLYWHEEL_BENCH_COLDSTART_DEBUG === "1";
   const compare = process.env.FLYWHEEL_BENCH_COLDSTART_COMPARE === "1";
   const figure = (metric: string, value: number, unit: string, context: Record<string, unknown>) =>
@@ -196,8 +196,10 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
     await rm(workspace, { recursive: true, force: true });
   }
 
-  const api: Array<{ handler: string; bytes: number; initMs: number }> = [];
-  const mskApi: Array<{ handler: string; bytes: number; initMs: number }> = [];
+  /** `bytes`: the bundle the runtime imports at init; `packageBytes`: with the chunks loaded on first use. */
+  type ApiFigures = { handler: string; bytes: number; packageBytes: number; initMs: number };
+  const api: ApiFigures[] = [];
+  const mskApi: ApiFigures[] = [];
   for (const { lambda, variant, bundle, loads, failure } of jobs) {
     if (failure !== undefined) continue;
     const context = {
@@ -220,8 +222,8 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
         ...(variant === undefined ? {} : { variant }),
       });
     }
-    // The size target is checked on the whole package (the bundle and its chunks), the stricter reading.
-    if (variant === MSK_STAGE) mskApi.push({ handler: lambda.handler, bytes: bundle.packageBytes, initMs });
+    const sizes = { handler: lambda.handler, bytes: bundle.bytes, packageBytes: bundle.packageBytes, initMs };
+    if (variant === MSK_STAGE) mskApi.push(sizes);
     if (variant !== undefined) continue;
     figure("process_ms", round(median(loads.map((load) => load.processMs)), 1), "ms", { ...context, runs });
     if (debug) {
@@ -229,7 +231,7 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
         figure("input_bytes", bytes, "bytes", { ...context, source });
       }
     }
-    if (lambda.kind === "api") api.push({ handler: lambda.handler, bytes: bundle.packageBytes, initMs });
+    if (lambda.kind === "api") api.push(sizes);
   }
   // The default stage (Kinesis) first: every API handler. Then the MSK stage's publishing handlers, with
   // the Kafka client in the bundle and loading at init.
@@ -238,14 +240,23 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
     ["msk", mskApi],
   ] as const) {
     const largest = maxBy(handlers, (entry) => entry.bytes);
+    const largestPackage = maxBy(handlers, (entry) => entry.packageBytes);
     const slowest = maxBy(handlers, (entry) => entry.initMs);
-    if (largest === undefined || slowest === undefined) continue;
+    if (largest === undefined || largestPackage === undefined || slowest === undefined) continue;
     const target = COLDSTART_TARGETS;
-    figure("api_max_package_size", largest.bytes, "bytes", {
+    // The target on the bundle (what init reads), and the same bound on the whole package for comparison:
+    // chunks are read only when a handler first needs them.
+    figure("api_max_bundle_size", largest.bytes, "bytes", {
       stage,
       handler: largest.handler,
       target: target.apiBundleBytes,
       met: largest.bytes < target.apiBundleBytes,
+    });
+    figure("api_max_package_size", largestPackage.packageBytes, "bytes", {
+      stage,
+      handler: largestPackage.handler,
+      bound: target.apiBundleBytes,
+      within: largestPackage.packageBytes < target.apiBundleBytes,
     });
     // Init times depend on the machine and on what else runs on it: both are recorded with the figure.
     figure("api_max_init_ms", slowest.initMs, "ms", {
