@@ -4,6 +4,7 @@ import { API_ROUTE_TABLE } from "../functions/api/route-table.ts";
 import { apiHandlerOptions, servedHandlerOptions } from "./api-handler-options.ts";
 import { packageVersion } from "./config/package-version.ts";
 import type { StageConfig } from "./config/stage-config.ts";
+import { FlywheelFunction } from "./constructs/flywheel-function.ts";
 import { ApiStack } from "./stacks/api-stack.ts";
 import { DataStack } from "./stacks/data-stack.ts";
 import { IngestStack } from "./stacks/ingest-stack.ts";
@@ -107,6 +108,11 @@ export function buildFlywheelApp(app: App, stage: StageConfig, env: Environment)
   api.addStackDependency(ingest);
   api.addStackDependency(search);
   api.addStackDependency(training);
+
+  // Every Flywheel function, whichever stack holds it, hashes user ids in its logs under the deployment's key.
+  for (const fn of app.node.findAll().filter((node) => node instanceof FlywheelFunction)) {
+    data.grantLogHashSaltRead(fn);
+  }
 
   // CloudFormation's AWS::CloudWatch::Dashboard takes no Tags (cfn-lint E3002), though CDK would add them.
   const untaggable = { excludeResourceTypes: ["AWS::CloudWatch::Dashboard"] };

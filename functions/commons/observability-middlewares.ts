@@ -15,8 +15,8 @@ export interface ObservabilityMiddlewareOptions<TEvent> {
 }
 
 /**
- * The house instrumentation of a handler, as middy middlewares in the order Powertools documents: the
- * tracer's handler segment, the logger's Lambda context (function name, request id, cold start; the
+ * The house instrumentation of a handler, as middy middlewares in the order Powertools documents, after
+ * waiting for the log-hash key (user-id-log-key.ts): the tracer's handler segment, the logger's Lambda context (function name, request id, cold start; the
  * invocation's keys are dropped afterwards, so nothing of one request reaches the next one's lines), the
  * correlation id on every line, and one metrics flush (one EMF blob) when the handler returns or throws.
  *
@@ -25,8 +25,15 @@ export interface ObservabilityMiddlewareOptions<TEvent> {
 export function observabilityMiddlewares<TEvent>(
   options: ObservabilityMiddlewareOptions<TEvent>,
 ): MiddlewareObj<TEvent>[] {
-  const { logger, metrics, tracer } = options.observability ?? processObservability;
+  const { logger, metrics, tracer, userIdLogKey } = options.observability ?? processObservability;
   return [
+    // Every line about the request is hashed under the deployment's key: it is read at init, and the first
+    // invocation waits here until it is known (or could not be read: then ids are left out).
+    {
+      before: async () => {
+        await userIdLogKey.ready();
+      },
+    },
     captureLambdaHandler(tracer, { captureResponse: false }),
     injectLambdaContext(logger, { resetKeys: true }),
     {

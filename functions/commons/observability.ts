@@ -6,7 +6,9 @@ import { FUNCTION_ENVIRONMENT_VARIABLES } from "./function-environment.ts";
 import { GatedMetrics } from "./gated-metrics.ts";
 import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from "./metric-catalog.ts";
 import { POWERTOOLS_VARIABLES } from "./powertools-variables.ts";
+import { readLogHashSalt } from "./read-log-hash-salt.ts";
 import { readUserIdLogHashing, type UserIdLogHashing, userIdLogReplacer } from "./user-id-log-hashing.ts";
+import { UserIdLogKey } from "./user-id-log-key.ts";
 
 /** The stage dimension and log key outside a deployment (tests, the local runtime without FLYWHEEL_STAGE). */
 const STAGE_OUTSIDE_DEPLOYMENT = "local";
@@ -69,6 +71,13 @@ export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
+  /** The key user ids are hashed with; the middleware waits for it before the first invocation. */
+  readonly userIdLogKey: UserIdLogKey;
+}
+
+export interface ObservabilityOptions {
+  /** Reads the log-hash key's secret. @default readLogHashSalt (Secrets Manager) */
+  readonly readSecret?: (secretId: string) => Promise<string>;
 }
 
 /**
@@ -96,9 +105,26 @@ function metricsDiagnostics(logger: Logger) {
  * handler module imports the process's set from `observability` below; tests build their own with
  * `createObservability` and an environment of their choosing.
  */
-export function createObservability(env: NodeJS.ProcessEnv = process.env): Observability {
+export function createObservability(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ObservabilityOptions = {},
+): Observability {
   const settings = readObservabilitySettings(env);
-  const replacer = userIdLogReplacer(settings.userIdHashing);
+  const hashing = settings.userIdHashing;
+  const secretId = hashing.saltSecretId;
+  const readSecret = options.readSecret ?? readLogHashSalt;
+  const userIdLogKey =
+    secretId === undefined
+      ? UserIdLogKey.fixed(hashing.salt)
+      : UserIdLogKey.loadedBy(
+          () => readSecret(secretId),
+          (error) =>
+            logger.warn("log-hash key unreadable: user ids are left out of log lines until it is read", {
+              secret: secretId,
+              error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            }),
+        );
+  const replacer = userIdLogReplacer(hashing, userIdLogKey);
   const logger = new Logger({
     ...(settings.serviceName === undefined ? {} : { serviceName: settings.serviceName }),
     ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),
@@ -117,7 +143,9 @@ export function createObservability(env: NodeJS.ProcessEnv = process.env): Obser
     ...(settings.serviceName === undefined ? {} : { serviceName: settings.serviceName }),
     enabled: settings.tracingEnabled,
   });
-  return { logger, metrics, tracer };
+  // The deployment's key is read now, alongside the rest of the cold start; the first invocation waits for it.
+  if (hashing.enabled) void userIdLogKey.ready();
+  return { logger, metrics, tracer, userIdLogKey };
 }
 
 /** The process's logger, metrics and tracer, created once at module load. */

@@ -1,10 +1,12 @@
 import { FUNCTION_ENVIRONMENT_VARIABLES } from "../../functions/commons/function-environment.ts";
+import { LOG_HASH_SALT_SECRET_VARIABLE } from "../../functions/commons/user-id-log-hashing.ts";
 import { TABLE_DEFINITIONS } from "../../layers/adapters/aws/dynamodb/table-definitions.ts";
 import {
   ARTIFACT_BUCKET_DEFINITION,
   EVENT_STREAM_DEFINITION,
   STREAM_DEAD_LETTER_QUEUE_DEFINITION,
 } from "../config/data-resource-definitions.ts";
+import { observabilityEnvironment } from "../constructs/observability-environment.ts";
 import { LAMBDA_NODE_OPTIONS } from "./lambda-bundle-options.ts";
 
 /** Nothing listens here: handlers build their clients for it at init, and no call is ever made. */
@@ -40,6 +42,11 @@ export function placeholderInitEnvironment(
     AWS_ENDPOINT_URL: endpoint,
     TZ: ":UTC",
     NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+    // What the function construct sets (service, namespace, log level, user ids hashed) and the log-hash
+    // key's secret, which init starts reading (from nowhere here: the read fails, and ids are left out).
+    ...observabilityEnvironment(functionName),
+    [LOG_HASH_SALT_SECRET_VARIABLE]:
+      "arn:aws:secretsmanager:us-east-1:000000000000:secret:flywheel-placeholder-log-hash",
     [FUNCTION_ENVIRONMENT_VARIABLES.stageName]: "placeholder",
     [FUNCTION_ENVIRONMENT_VARIABLES.version]: "0.0.0-placeholder",
     ...tables,

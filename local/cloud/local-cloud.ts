@@ -103,6 +103,8 @@ export const ENDPOINT_ENV: Readonly<Record<LocalServiceName, string>> = {
 
 /** SQS (the stream's dead-letter queue) has no emulator of its own: the S3 one (moto) serves it too. */
 export const SQS_ENDPOINT_ENV = "AWS_ENDPOINT_URL_SQS";
+/** Secrets Manager (the log-hash key) is served by moto too, on the S3 one's port. */
+export const SECRETS_MANAGER_ENDPOINT_ENV = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
 
 /**
  * Dummy credentials. Letters and digits only: DynamoDB Local refuses access keys with anything else, and
@@ -271,9 +273,13 @@ async function startServices(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   };
   for (const info of services) env[ENDPOINT_ENV[info.service]] = info.endpoint;
-  // moto (and LocalStack) serve every API on one port: the stream's dead-letter queue is SQS on the S3 one.
+  // moto (and LocalStack) serve every API on one port: the stream's dead-letter queue is SQS on the S3 one,
+  // and Secrets Manager too.
   const motoEndpoint = env[ENDPOINT_ENV.s3];
-  if (motoEndpoint !== undefined) env[SQS_ENDPOINT_ENV] = motoEndpoint;
+  if (motoEndpoint !== undefined) {
+    env[SQS_ENDPOINT_ENV] = motoEndpoint;
+    env[SECRETS_MANAGER_ENDPOINT_ENV] = motoEndpoint;
+  }
 
   let stopped: Promise<void> | undefined;
   return {

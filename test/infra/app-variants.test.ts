@@ -267,6 +267,43 @@ describe("encryption at rest and in transit (default variant)", () => {
     data.hasResourceProperties("AWS::SQS::Queue", { KmsMasterKeyId: keyArn });
   });
 
+  it("keeps the log-hash key in Secrets Manager under the data key, readable by every Flywheel function", () => {
+    const data = templates.data;
+    const keyId = Object.keys(data.findResources("AWS::KMS::Key"))[0];
+    const secrets = data.findResources("AWS::SecretsManager::Secret");
+    const [secretId, secret] = Object.entries(secrets)[0] ?? [];
+    expect(Object.keys(secrets)).toHaveLength(1);
+    expect(secret?.Properties.KmsKeyId).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    expect(secret?.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 48 });
+    // Every function of the app (the house FLYWHEEL_STAGE variable marks them; CDK's own custom-resource
+    // functions have none) names the secret, and may read it.
+    let functions = 0;
+    for (const [stack, template] of synthesized.templates) {
+      for (const [logicalId, fn] of Object.entries(template.findResources("AWS::Lambda::Function"))) {
+        const variables = fn.Properties.Environment?.Variables ?? {};
+        if (variables.FLYWHEEL_STAGE === undefined) continue;
+        functions++;
+        const where = `${stack.stackName}/${logicalId}`;
+        expect(JSON.stringify(variables.FLYWHEEL_LOG_HASH_SALT_SECRET_ARN), where).toContain(secretId);
+        expect(variables, where).not.toHaveProperty("FLYWHEEL_LOG_HASH_SALT");
+        const roleId = z
+          .object({ "Fn::GetAtt": z.tuple([z.string(), z.literal("Arn")]) })
+          .parse(fn.Properties.Role)["Fn::GetAtt"][0];
+        const reads = Object.values(template.findResources("AWS::IAM::Policy"))
+          .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"Ref":"${roleId}"`))
+          .flatMap((policy) => PolicyDocumentSchema.parse(policy.Properties.PolicyDocument).Statement)
+          .filter(
+            (statement) =>
+              statement.Effect === "Allow" &&
+              actionsOf(statement).includes("secretsmanager:GetSecretValue") &&
+              JSON.stringify(statement.Resource).includes(secretId ?? "?"),
+          );
+        expect(reads.length, where).toBeGreaterThan(0);
+      }
+    }
+    expect(functions).toBeGreaterThan(20);
+  });
+
   it("encrypts every bucket and queue, and refuses plain HTTP to each", () => {
     for (const template of Object.values(templates)) {
       for (const bucket of Object.values(template.findResources("AWS::S3::Bucket"))) {
