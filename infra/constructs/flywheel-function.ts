@@ -86,8 +86,8 @@ const VPC_WILDCARD = {
 /**
  * A Flywheel Lambda with the house defaults (STYLE.md habit 7): Node.js 24 on arm64 (Graviton: the same
  * speed for this code at a lower price), X-Ray tracing, JSON logs with a level into its own log group with
- * a retention, and an esbuild ESM bundle, minified and split, with source maps, built with the options every Flywheel
- * Lambda shares (infra/bundling/lambda-bundle-options.ts): the AWS SDK is taken from the runtime.
+ * a retention, and an esbuild ESM bundle, minified and split, with source maps, built with the options
+ * every Flywheel Lambda shares (infra/bundling/lambda-bundle-options.ts; the AWS SDK is bundled too).
  *
  * Its role has no managed policy: it may write to its own log group only (AWSLambdaBasicExecutionRole
  * would allow every group of the account), and in a VPC manage its network interfaces. Everything else
