@@ -1,7 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { InvalidInputError } from "../../domain/errors/domain-errors.ts";
+import { readPositiveInteger } from "./read-integer-variable.ts";
 
 /**
  * How the AWS SDK clients wait and retry. Read once at start (readAwsClientConfig); every client a process
@@ -169,14 +169,4 @@ class BudgetedRetryStrategy implements RetryStrategyV2 {
   }
 
   recordSuccess(): void {}
-}
-
-function readPositiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`, name);
-  }
-  return value;
 }

@@ -20,6 +20,29 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** What the logger writes (INFO to stdout, WARN to stderr) from now until the test ends. */
+function captureOutput(): string[] {
+  const written: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    written.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(capture);
+  vi.spyOn(process.stderr, "write").mockImplementation(capture);
+  return written;
+}
+
+/** A handler with the house middleware that logs the user it serves. */
+function servingHandler(observability: ReturnType<typeof createObservability>) {
+  return observedHandler(
+    async (event: { userId: string }) => {
+      observability.logger.info("serving", { userId: event.userId });
+      return "done";
+    },
+    { correlationIdOf: () => "c-1", observability },
+  );
+}
+
 describe("UserIdLogKey", () => {
   it("knows a fixed key at once", async () => {
     const key = UserIdLogKey.fixed("salt");
@@ -90,19 +113,8 @@ describe("createObservability with the key in Secrets Manager", () => {
       return "deployment-key";
     };
     const observability = createObservability(env, { readSecret });
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
-      return true;
-    });
-    const handler = observedHandler(
-      async (event: { userId: string }) => {
-        observability.logger.info("serving", { userId: event.userId });
-        return "done";
-      },
-      { correlationIdOf: () => "c-1", observability },
-    );
-    await expect(handler({ userId: "u-42" })).resolves.toBe("done");
+    const lines = captureOutput();
+    await expect(servingHandler(observability)({ userId: "u-42" })).resolves.toBe("done");
     const line = lines.map((text) => text.trim()).find((text) => text.includes('"serving"'));
     expect(line).toContain(hashUserId("u-42", "deployment-key"));
     expect(line).not.toContain("u-42");
@@ -114,21 +126,8 @@ describe("createObservability with the key in Secrets Manager", () => {
         throw new Error("AccessDeniedException");
       },
     });
-    const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, "write").mockImplementation(capture);
-    vi.spyOn(process.stderr, "write").mockImplementation(capture);
-    const handler = observedHandler(
-      async (event: { userId: string }) => {
-        observability.logger.info("serving", { userId: event.userId });
-        return "done";
-      },
-      { correlationIdOf: () => "c-2", observability },
-    );
-    await expect(handler({ userId: "u-7" })).resolves.toBe("done");
+    const lines = captureOutput();
+    await expect(servingHandler(observability)({ userId: "u-7" })).resolves.toBe("done");
     const text = lines.join("");
     expect(text).toContain("log-hash key unreadable");
     expect(text).toContain(UNHASHED_USER_ID);

@@ -2,6 +2,7 @@
 // Kafka settings at start without loading @platformatic/kafka (whose load compiles JSON schemas: about
 // 300 ms of a cold start) until it needs a client.
 import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
+import { readPositiveInteger } from "../read-integer-variable.ts";
 
 /**
  * - `msk-iam`: SASL_SSL with OAUTHBEARER tokens signed for the caller's IAM identity (MSK's IAM access
@@ -92,13 +93,3 @@ export function readKafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConf
  * batch, not a record, so one record's limit is this minus the batch's own framing.
  */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
-
-function readPositiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`, name);
-  }
-  return value;
-}

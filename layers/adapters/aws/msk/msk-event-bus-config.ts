@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
+import { readPositiveInteger } from "../read-integer-variable.ts";
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "./kafka-config.ts";
 
 /** What the MSK event bus needs beyond the connection (readKafkaConfig). Read once at start. */
@@ -35,14 +36,4 @@ export function readMskEventBusConfig(env: NodeJS.ProcessEnv = process.env): Msk
       KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
     ),
   };
-}
-
-function readPositiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`, name);
-  }
-  return value;
 }

@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
+import { readNonNegativeInteger, readPositiveInteger } from "../read-integer-variable.ts";
 
 /**
  * How Flywheel reaches OpenSearch. Read once at start (readOpenSearchConfig). The endpoint is always
@@ -72,9 +73,9 @@ export function readOpenSearchConfig(env: NodeJS.ProcessEnv = process.env): Open
     auth,
     signingService,
     region,
-    requestTimeoutMs: positiveInteger(env, "FLYWHEEL_OPENSEARCH_REQUEST_TIMEOUT_MS", 1000),
-    writeTimeoutMs: positiveInteger(env, "FLYWHEEL_OPENSEARCH_WRITE_TIMEOUT_MS", 30_000),
-    maxRetries: nonNegativeInteger(env, "FLYWHEEL_OPENSEARCH_MAX_RETRIES", 1),
+    requestTimeoutMs: readPositiveInteger(env, "FLYWHEEL_OPENSEARCH_REQUEST_TIMEOUT_MS", 1000),
+    writeTimeoutMs: readPositiveInteger(env, "FLYWHEEL_OPENSEARCH_WRITE_TIMEOUT_MS", 30_000),
+    maxRetries: readNonNegativeInteger(env, "FLYWHEEL_OPENSEARCH_MAX_RETRIES", 1),
   };
 }
 
@@ -94,20 +95,4 @@ function oneOf<const T extends string>(
     );
   }
   return found;
-}
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = nonNegativeInteger(env, name, fallback);
-  if (value < 1) throw new InvalidInputError(`${name} must be a positive integer, got ${value}`, name);
-  return value;
-}
-
-function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new InvalidInputError(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`, name);
-  }
-  return value;
 }

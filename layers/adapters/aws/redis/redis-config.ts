@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
+import { readPositiveInteger } from "../read-integer-variable.ts";
 
 /** How to reach the cache and how long to wait for it. Read once at start (readRedisConfig). */
 export interface RedisConfig {
@@ -93,14 +94,4 @@ function readBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   if (raw === "true") return true;
   if (raw === "false") return false;
   throw new InvalidInputError(`${name} must be true or false, got ${JSON.stringify(raw)}`, name);
-}
-
-function readPositiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`, name);
-  }
-  return value;
 }
