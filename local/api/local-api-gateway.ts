@@ -10,6 +10,7 @@ import {
   type UsagePlanThrottle,
 } from "../../functions/api/usage-plan-throttle.ts";
 import { functionEnvironmentVariables } from "../../functions/commons/function-environment.ts";
+import { listenOnLoopback } from "../cloud/listen-on-loopback.ts";
 import { LOCAL_CREDENTIALS } from "../cloud/local-cloud.ts";
 import {
   accessDenied,
@@ -338,16 +339,7 @@ export async function startLocalApiGateway(options: LocalApiGatewayOptions = {})
     return { kind: "reply", reply: converted.reply };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: options.port ?? 0 }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the local API has no TCP address");
-  port = address.port;
+  port = await listenOnLoopback(server, options.port, "the local API");
 
   let stopped: Promise<void> | undefined;
   return {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { DeterministicRanker } from "../../layers/adapters/embedded/deterministic-ranker.ts";
+import { listenOnLoopback } from "./listen-on-loopback.ts";
 
 /** The endpoint name the local cloud serves unless told otherwise. */
 export const DEFAULT_RANKER_ENDPOINT_NAME = "flywheel-ranker";
@@ -172,14 +173,7 @@ export async function startSageMakerRuntimeServer(
     res.writeHead(200, headers).end(JSON.stringify({ scores }));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: options.port ?? 0 }, () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string")
-    throw new Error("the SageMaker stand-in has no TCP address");
-  const { port } = address;
+  const port = await listenOnLoopback(server, options.port, "the SageMaker stand-in");
 
   let stopped: Promise<void> | undefined;
   return {

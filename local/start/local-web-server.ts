@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { extname, join, normalize, sep } from "node:path";
 import type { ItemCatalog } from "../../layers/ports/item-catalog.ts";
 import type { LocalIamCredential } from "../api/sigv4-verifier.ts";
+import { listenOnLoopback } from "../cloud/listen-on-loopback.ts";
 import { signAdminRequest } from "./admin-request-signer.ts";
 import type { RuntimeStats } from "./runtime-stats.ts";
 
@@ -205,16 +206,7 @@ export async function startLocalWebServer(options: LocalWebServerOptions): Promi
     res.end(page);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: options.port ?? 0 }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the web server has no TCP address");
-  port = address.port;
+  port = await listenOnLoopback(server, options.port, "the web server");
   let stopped: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { z } from "zod";
+import { listenOnLoopback } from "../cloud/listen-on-loopback.ts";
 import {
   ExecutionHistoryRecorder,
   type ExecutionStatus,
@@ -377,12 +377,7 @@ export async function startLocalStepFunctions(
     }
   }
 
-  server.listen(options.port ?? 0, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port, "the local Step Functions endpoint");
 
   const idle = async (): Promise<void> => {
     while (running.size > 0) await Promise.allSettled([...running]);
