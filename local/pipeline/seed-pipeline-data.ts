@@ -5,14 +5,14 @@ import { readDynamoDbTableNames } from "../../layers/adapters/aws/dynamodb/dynam
 import { S3ArchiveStore } from "../../layers/adapters/aws/s3/s3-archive-store.ts";
 import { createS3Client, readS3ClientConfig } from "../../layers/adapters/aws/s3/s3-client.ts";
 import { archiveEvents } from "../../layers/domain/archive/archive-events.ts";
+import { interactionOfEvent } from "../../layers/domain/events/interaction-of-event.ts";
 import {
   generateCatalog,
   generateInteractions,
 } from "../../layers/domain/generator/synthetic-interactions.ts";
-import { eventWeight } from "../../layers/domain/interactions/event-types.ts";
 import type { ArchiveStore } from "../../layers/ports/archive-store.ts";
 import type { StreamEvent } from "../../layers/ports/event-bus.ts";
-import type { InteractionLog, InteractionRecord } from "../../layers/ports/interaction-log.ts";
+import type { InteractionLog } from "../../layers/ports/interaction-log.ts";
 import type { ItemCatalog } from "../../layers/ports/item-catalog.ts";
 
 export interface PipelineSeedOptions {
@@ -132,21 +132,9 @@ export async function seedPipelineData(
   }
   const recent = events.slice(recentFrom);
   for (let from = 0; from < recent.length; from += LOG_BATCH) {
-    await targets.log.append(recent.slice(from, from + LOG_BATCH).map(toRecord));
+    await targets.log.append(recent.slice(from, from + LOG_BATCH).map((event) => interactionOfEvent(event)));
     written = recentFrom + Math.min(from + LOG_BATCH, recent.length);
     options.progress?.(written, events.length);
   }
   return { archived: recentFrom, logged: recent.length, items: catalogItems.length };
-}
-
-function toRecord(event: StreamEvent): InteractionRecord {
-  return {
-    eventId: event.eventId,
-    userId: event.userId,
-    itemId: event.itemId,
-    type: event.type,
-    weight: eventWeight(event.type, event.value),
-    ...(event.value === undefined ? {} : { value: event.value }),
-    occurredAt: event.timestamp,
-  };
 }

@@ -1,9 +1,10 @@
 import { archiveEvents } from "../../layers/domain/archive/archive-events.ts";
+import { interactionOfEvent } from "../../layers/domain/events/interaction-of-event.ts";
 import type { EventType } from "../../layers/domain/interactions/event-types.ts";
 import { eventWeight } from "../../layers/domain/interactions/event-types.ts";
 import type { ArchiveStore } from "../../layers/ports/archive-store.ts";
 import type { StreamEvent } from "../../layers/ports/event-bus.ts";
-import type { InteractionLog, InteractionRecord } from "../../layers/ports/interaction-log.ts";
+import type { InteractionLog } from "../../layers/ports/interaction-log.ts";
 import type { CatalogItem, ItemCatalog } from "../../layers/ports/item-catalog.ts";
 import type { TrendingCounters, TrendingIncrement } from "../../layers/ports/trending-counters.ts";
 
@@ -117,7 +118,7 @@ export async function seedRuntimeData(
   for (let from = recentFrom; from < events.length; from += LOG_BATCH) {
     const batch = events.slice(from, Math.min(from + LOG_BATCH, events.length));
     tasks.push(async () => {
-      await targets.log.append(batch.map(toRecord));
+      await targets.log.append(batch.map((event) => interactionOfEvent(event)));
       advance(batch.length);
     });
   }
@@ -166,16 +167,4 @@ async function runConcurrently(tasks: readonly (() => Promise<void>)[], concurre
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-}
-
-function toRecord(event: StreamEvent): InteractionRecord {
-  return {
-    eventId: event.eventId,
-    userId: event.userId,
-    itemId: event.itemId,
-    type: event.type,
-    weight: eventWeight(event.type, event.value),
-    ...(event.value === undefined ? {} : { value: event.value }),
-    occurredAt: event.timestamp,
-  };
 }

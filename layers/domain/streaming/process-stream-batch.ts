@@ -2,17 +2,14 @@ import type { BatchRecommendations, BatchRecStore } from "../../ports/batch-rec-
 import type { Cache } from "../../ports/cache.ts";
 import type { Clock } from "../../ports/clock.ts";
 import type { StreamEvent } from "../../ports/event-bus.ts";
-import {
-  type InteractionLog,
-  type InteractionRecord,
-  RECENT_INTERACTIONS_RETENTION_MS,
-} from "../../ports/interaction-log.ts";
+import { type InteractionLog, RECENT_INTERACTIONS_RETENTION_MS } from "../../ports/interaction-log.ts";
 import type { ProfileStore, UserProfile } from "../../ports/profile-store.ts";
 import type { FeedbackKind, RecommendationLog } from "../../ports/recommendation-log.ts";
 import type { TrendingCounters, TrendingIncrement } from "../../ports/trending-counters.ts";
 import { forEachConcurrently } from "../concurrency/for-each-concurrently.ts";
 import { ConflictError } from "../errors/domain-errors.ts";
 import { servedListOf } from "../events/impression-event.ts";
+import { interactionOfEvent } from "../events/interaction-of-event.ts";
 import {
   DEFAULT_EVENT_WEIGHTS,
   type EventType,
@@ -133,7 +130,9 @@ export async function processStreamBatch(
   let redelivered = 0;
   let logged = true;
   try {
-    const appended = await deps.interactionLog.append(current.map((event) => interactionOf(event, weights)));
+    const appended = await deps.interactionLog.append(
+      current.map((event) => interactionOfEvent(event, weights)),
+    );
     redelivered = appended.duplicates.length;
   } catch (error) {
     logged = false;
@@ -310,19 +309,6 @@ function sameLearnedState(
   if (stored.vector.length !== next.vector.length) return false;
   // Bit-for-bit: fold-in is deterministic for the same inputs.
   return stored.vector.every((value, index) => Object.is(value, next.vector?.[index]));
-}
-
-function interactionOf(event: StreamEvent, weights: EventWeights): InteractionRecord {
-  return {
-    eventId: event.eventId,
-    userId: event.userId,
-    itemId: event.itemId,
-    type: event.type,
-    weight: eventWeight(event.type, event.value, weights),
-    ...(event.value === undefined ? {} : { value: event.value }),
-    occurredAt: event.timestamp,
-    ...(event.recommendationId === undefined ? {} : { recommendationId: event.recommendationId }),
-  };
 }
 
 function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
