@@ -1,13 +1,13 @@
 // `npm run bench -- coldstart`: every Lambda bundled as it is deployed (infra/bundling/lambda-bundle-options.ts)
-// and loaded in fresh Node processes, as the Lambda runtime loads a handler at init. Per bundle: its size, and
+// and loaded in fresh Node processes, as the Lambda runtime loads a handler at init. Per bundle: its size
+// (bundle_size: the bundle file and the chunks it imports statically, everything init reads), and
 // the median over FLYWHEEL_BENCH_COLDSTART_RUNS (default 11: the VM's speed drifts) processes of the import time (from just before
 // `import()` to the handlers being functions, measured inside the process; init_cpu_ms is the CPU time of the
 // same span, which competing processes hardly change) and of the process's wall time (spawn to exit,
 // measured outside); processes run one at a time, round-robin over the bundles. The bundles import nothing
 // but Node's own modules (the AWS SDK is bundled): beside them is an empty node_modules, so a bundle that
-// relied on an installed package fails here as it would in Lambda. Only the bundle is imported: chunks (what
-// the handler reaches through `import()`) are read when first used, as in Lambda, and counted in
-// package_size. The API handlers are built as the default stage (Kinesis) builds them; the handlers that
+// relied on an installed package fails here as it would in Lambda. Only the bundle is imported: the chunks
+// only the handler's `import()` reaches are read when first used, as in Lambda, and counted in package_size. The API handlers are built as the default stage (Kinesis) builds them; the handlers that
 // publish events are also built and loaded as an MSK stage runs them (variant msk-stage). Then, per stage,
 // the largest API bundle and the slowest API init against the targets of docs/lambda-packaging.md, with the
 // machine they were measured on, and the largest package (bundle and chunks) beside them; and
@@ -196,7 +196,10 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
     await rm(workspace, { recursive: true, force: true });
   }
 
-  /** `bytes`: the bundle the runtime imports at init; `packageBytes`: with the chunks loaded on first use. */
+  /**
+   * `bytes`: what the runtime reads at init (the bundle and the chunks it imports statically);
+   * `packageBytes`: with the chunks loaded on first use.
+   */
   type ApiFigures = { handler: string; bytes: number; packageBytes: number; initMs: number };
   const api: ApiFigures[] = [];
   const mskApi: ApiFigures[] = [];
@@ -244,8 +247,8 @@ export async function runColdstartBench(print: (figure: BenchFigure) => void): P
     const slowest = maxBy(handlers, (entry) => entry.initMs);
     if (largest === undefined || largestPackage === undefined || slowest === undefined) continue;
     const target = COLDSTART_TARGETS;
-    // The target on the bundle (what init reads), and the same bound on the whole package for comparison:
-    // chunks are read only when a handler first needs them.
+    // The target on the bundle (what init reads: the bundle file and the chunks it imports statically), and
+    // the same bound on the whole package for comparison: the other chunks are read on first use.
     figure("api_max_bundle_size", largest.bytes, "bytes", {
       stage,
       handler: largest.handler,

@@ -7,6 +7,7 @@ import { GatedMetrics } from "./gated-metrics.ts";
 import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from "./metric-catalog.ts";
 import { POWERTOOLS_VARIABLES } from "./powertools-variables.ts";
 import { readLogHashSalt } from "./read-log-hash-salt.ts";
+import { installSourceMappedStackTraces } from "./source-mapped-stack-traces.ts";
 import { readUserIdLogHashing, type UserIdLogHashing, userIdLogReplacer } from "./user-id-log-hashing.ts";
 import { UserIdLogKey } from "./user-id-log-key.ts";
 
@@ -147,6 +148,10 @@ export function createObservability(
   if (hashing.enabled) void userIdLogKey.ready();
   return { logger, metrics, tracer, userIdLogKey };
 }
+
+// In a bundle, stack traces are mapped to the sources when first formatted (spelled out: esbuild's define
+// replaces this exact expression; unreplaced, in tests and the local runtime, stacks are left to Node).
+if (process.env.FLYWHEEL_BUNDLED_SOURCE_MAPS === "linked") installSourceMappedStackTraces();
 
 /** The process's logger, metrics and tracer, created once at module load. */
 export const observability: Observability = createObservability();

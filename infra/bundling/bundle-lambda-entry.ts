@@ -13,9 +13,14 @@ export interface LambdaBundle {
   /** The bundle (LAMBDA_BUNDLE_OPTIONS.outputFile): the module the runtime imports at init. */
   readonly file: string;
   readonly sourceMapFile: string;
-  /** Size of the bundle itself, source map excluded. */
+  /**
+   * Size of what init reads and compiles: the bundle and the chunks it imports statically (code it shares
+   * with an `import()` target lands in such a chunk). Source maps excluded.
+   */
   readonly bytes: number;
-  /** Size of every module file written (the bundle and its chunks), source maps excluded. */
+  /** Size of the bundle file alone. */
+  readonly entryBytes: number;
+  /** Size of every module file written (the bundle and all its chunks), source maps excluded. */
   readonly packageBytes: number;
   readonly metafile: Metafile;
 }
@@ -53,9 +58,11 @@ export async function bundleLambdaEntry(
   });
   if (result.metafile === undefined) throw new Error(`esbuild wrote no metafile for ${entry}`);
   const { size } = await stat(file);
-  const moduleFiles = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".mjs"));
+  const metafile = result.metafile;
+  const moduleFiles = Object.entries(metafile.outputs).filter(([path]) => path.endsWith(".mjs"));
   const packageBytes = moduleFiles.reduce((sum, [, output]) => sum + output.bytes, 0);
-  return { file, sourceMapFile: `${file}.map`, bytes: size, packageBytes, metafile: result.metafile };
+  const bytes = outputsLoadedAtInit(metafile).reduce((sum, output) => sum + output.bytes, 0);
+  return { file, sourceMapFile: `${file}.map`, bytes, entryBytes: size, packageBytes, metafile };
 }
 
 /**
@@ -81,29 +88,62 @@ export async function provideRuntimeModules(
   }
 }
 
+type MetafileOutput = Metafile["outputs"][string];
+
 /**
- * The metafile's record of the bundle itself (not of a chunk: esbuild marks the chunks of `import()` targets
- * as entry points too).
+ * The metafile's path and record of the bundle itself (not of a chunk: esbuild marks the chunks of `import()`
+ * targets as entry points too).
  */
-export function bundleEntryOutput(bundle: LambdaBundle): Metafile["outputs"][string] {
+function entryOutputOf(metafile: Metafile): [string, MetafileOutput] {
   const bundleName = `/${LAMBDA_BUNDLE_OPTIONS.outputFile}`;
-  const found = Object.entries(bundle.metafile.outputs).find(
+  const found = Object.entries(metafile.outputs).find(
     ([path]) => path.endsWith(bundleName) && !path.includes("/chunks/"),
   );
-  if (found === undefined) throw new Error(`no record of ${bundle.file} in its metafile`);
-  return found[1];
+  if (found === undefined) throw new Error(`no record of ${LAMBDA_BUNDLE_OPTIONS.outputFile} in a metafile`);
+  return found;
+}
+
+/** The metafile's record of the bundle file itself. */
+export function bundleEntryOutput(bundle: LambdaBundle): MetafileOutput {
+  return entryOutputOf(bundle.metafile)[1];
 }
 
 /**
- * Bytes of the bundle by where they came from: a package name for node_modules inputs, the first two path
- * segments for Flywheel's own code (`layers/domain`, `functions/api`). Largest first.
+ * Every module file the runtime reads when it imports the bundle: the bundle and, transitively, the chunks
+ * it imports statically. Chunks reached only through `import()` are left out: they load on first use.
+ */
+function outputsLoadedAtInit(metafile: Metafile): Array<MetafileOutput & { path: string }> {
+  const [entryPath] = entryOutputOf(metafile);
+  const loaded = new Set<string>();
+  const pending = [entryPath];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    const output = metafile.outputs[path];
+    if (loaded.has(path) || output === undefined) continue;
+    loaded.add(path);
+    for (const imported of output.imports) {
+      if (imported.kind === "import-statement" && !imported.external) pending.push(imported.path);
+    }
+  }
+  return [...loaded].map((path) => ({ path, ...(metafile.outputs[path] as MetafileOutput) }));
+}
+
+/** The module files init reads (outputsLoadedAtInit), with their metafile records. */
+export function bundleInitOutputs(bundle: LambdaBundle): Array<MetafileOutput & { path: string }> {
+  return outputsLoadedAtInit(bundle.metafile);
+}
+
+/**
+ * Bytes that init reads (the bundle and its static chunks) by where they came from: a package name for
+ * node_modules inputs, the first two path segments for Flywheel's own code (`layers/domain`,
+ * `functions/api`). Largest first.
  */
 export function bundleInputsBySource(bundle: LambdaBundle): Array<{ source: string; bytes: number }> {
-  const output = bundleEntryOutput(bundle);
   const bySource = new Map<string, number>();
-  for (const [path, input] of Object.entries(output.inputs)) {
-    const source = sourceOf(path);
-    bySource.set(source, (bySource.get(source) ?? 0) + input.bytesInOutput);
+  for (const output of bundleInitOutputs(bundle)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const source = sourceOf(path);
+      bySource.set(source, (bySource.get(source) ?? 0) + input.bytesInOutput);
+    }
   }
   return [...bySource]
     .map(([source, bytes]) => ({ source, bytes }))

@@ -16,9 +16,9 @@ export interface LambdaBundleOptions {
   readonly minify: boolean;
   readonly treeShaking: boolean;
   /**
-   * `linked`: a `.map` file beside the bundle and a `sourceMappingURL` comment pointing at it, which
-   * `--enable-source-maps` (LAMBDA_NODE_OPTIONS) follows. esbuild's `external` mode writes the file but omits
-   * the comment, and Node would then never find the map.
+   * `linked`: a `.map` file beside each module file and a `sourceMappingURL` comment pointing at it, which
+   * functions/commons/source-mapped-stack-traces.ts follows when a stack is first formatted. esbuild's
+   * `external` mode writes the file but omits the comment, and the map would never be found.
    */
   readonly sourcemap: "linked";
   /** Stack traces need names and lines only; the sources would double the map for nothing. */
@@ -92,19 +92,18 @@ export interface BundleTarget {
 
 /**
  * esbuild `define`s for a target: expressions replaced by constants at bundle time, so that esbuild drops
- * the code they make unreachable, with its imports.
+ * the code they make unreachable, with its imports. Every bundle says that it carries linked source maps:
+ * its stack traces are then mapped on first use (functions/commons/source-mapped-stack-traces.ts), and
+ * no NODE_OPTIONS=--enable-source-maps makes Node read every map at init.
  */
 export function bundleDefines(target: BundleTarget = {}): Record<string, string> {
-  return target.eventBus === undefined
-    ? {}
-    : { "process.env.FLYWHEEL_BUNDLED_EVENT_BUS": JSON.stringify(target.eventBus) };
+  return {
+    "process.env.FLYWHEEL_BUNDLED_SOURCE_MAPS": JSON.stringify(LAMBDA_BUNDLE_OPTIONS.sourcemap),
+    ...(target.eventBus === undefined
+      ? {}
+      : { "process.env.FLYWHEEL_BUNDLED_EVENT_BUS": JSON.stringify(target.eventBus) }),
+  };
 }
-
-/**
- * What the function construct puts in NODE_OPTIONS, and what the bench starts its processes with: stack
- * traces mapped back to the TypeScript sources through the linked source map.
- */
-export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
 
 /** Where esbuild runs (the asset's source path): aliases and packages resolve from here. */
 export const REPOSITORY_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));

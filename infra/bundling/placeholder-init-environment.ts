@@ -7,7 +7,6 @@ import {
   STREAM_DEAD_LETTER_QUEUE_DEFINITION,
 } from "../config/data-resource-definitions.ts";
 import { observabilityEnvironment } from "../constructs/observability-environment.ts";
-import { LAMBDA_NODE_OPTIONS } from "./lambda-bundle-options.ts";
 
 /** Nothing listens here: handlers build their clients for it at init, and no call is ever made. */
 const UNREACHABLE_HOST = "127.0.0.1";
@@ -15,7 +14,7 @@ const UNREACHABLE_PORT = 1;
 
 /**
  * An environment in which every Flywheel handler module loads: what the runtime sets (region, credentials,
- * execution environment, NODE_OPTIONS as the function construct sets it) and every variable a handler reads
+ * execution environment; no NODE_OPTIONS, as the function construct sets none) and every variable a handler reads
  * at init, with placeholder resource names and endpoints that are never reached. For loading bundles outside
  * AWS (the cold-start bench, the bundling tests); `overrides` selects options such as the MSK event bus.
  */
@@ -41,7 +40,6 @@ export function placeholderInitEnvironment(
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024",
     AWS_ENDPOINT_URL: endpoint,
     TZ: ":UTC",
-    NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
     // What the function construct sets (service, namespace, log level, user ids hashed) and the log-hash
     // key's secret, which init starts reading (from nowhere here: the read fails, and ids are left out).
     ...observabilityEnvironment(functionName),

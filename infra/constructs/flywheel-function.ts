@@ -10,11 +10,7 @@ import {
   functionEnvironmentVariables,
 } from "../../functions/commons/function-environment.ts";
 import { lambdaAssetCode } from "../bundling/lambda-asset-code.ts";
-import {
-  type BundleTarget,
-  LAMBDA_BUNDLE_OPTIONS,
-  LAMBDA_NODE_OPTIONS,
-} from "../bundling/lambda-bundle-options.ts";
+import { type BundleTarget, LAMBDA_BUNDLE_OPTIONS } from "../bundling/lambda-bundle-options.ts";
 import { acknowledgeIamWildcards, skipCheckovCheck } from "./check-acknowledgments.ts";
 import type { EnvironmentGrantee } from "./flywheel-table.ts";
 import { defaultServiceName, observabilityEnvironment } from "./observability-environment.ts";
@@ -157,8 +153,8 @@ export class FlywheelFunction extends Construct implements EnvironmentGrantee {
         ? {}
         : { vpc: props.network.vpc, vpcSubnets: props.network.vpcSubnets }),
       environment: {
-        // Stack traces point into the TypeScript sources, at a small cost when an error is thrown.
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        // No NODE_OPTIONS=--enable-source-maps: it reads every source map at init (~60 ms for the largest
+        // bundle); the bundle maps its stack traces when one is first formatted (source-mapped-stack-traces.ts).
         ...functionEnvironmentVariables(props.functionEnvironment),
         ...observabilityEnvironment(this.serviceName),
         ...props.environment,

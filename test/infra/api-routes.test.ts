@@ -156,7 +156,6 @@ describe("ApiStack (the served route table)", () => {
             Variables: Match.objectLike({
               FLYWHEEL_STAGE: "dev",
               FLYWHEEL_VERSION: "1.2.3",
-              NODE_OPTIONS: "--enable-source-maps",
             }),
           },
         }),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import {
   bundleEntryOutput,
+  bundleInitOutputs,
   bundleLambdaEntry,
   type LambdaBundle,
   provideRuntimeModules,
@@ -61,9 +62,9 @@ function moduleOutputs(bundle: LambdaBundle) {
     .map(([path, output]) => ({ path, ...output }));
 }
 
-/** The bundle alone: the module the runtime imports at init. */
+/** What the runtime reads at init: the bundle and the chunks it imports statically. */
 function initOutput(bundle: LambdaBundle) {
-  return [{ path: bundle.file, ...entryOutput(bundle) }];
+  return bundleInitOutputs(bundle);
 }
 
 /** Inputs with bytes in `outputs`, matching `pattern`. */
