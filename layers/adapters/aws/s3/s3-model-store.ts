@@ -6,7 +6,6 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { DependencyError, InvalidInputError, NotFoundError } from "../../../domain/errors/domain-errors.ts";
 import { MANIFEST_FILE } from "../../../domain/model/model-artifact.ts";
 import type { ModelStore } from "../../../ports/model-store.ts";
@@ -154,6 +153,9 @@ export class S3ModelStore implements ModelStore {
       await this.client.send(new PutObjectCommand(params));
       return;
     }
+    // Loaded here, on the first multipart upload: the functions that only read models (serving, the stream)
+    // then never load it, nor the multipart commands of the S3 client that it uses (a chunk in a bundle).
+    const { Upload } = await import("@aws-sdk/lib-storage");
     await new Upload({
       client: this.client,
       params,
