@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import * as z from "zod";
 import { UnauthenticatedError } from "../../layers/domain/errors/domain-errors.ts";
+import * as z from "../../layers/domain/validation/zod.ts";
 
 const IamCallerSchema = z.object({
-  requestContext: z.object({ identity: z.object({ userArn: z.string().min(1) }) }),
+  requestContext: z.object({ identity: z.object({ userArn: z.string().check(z.minLength(1)) }) }),
 });
 
 /**

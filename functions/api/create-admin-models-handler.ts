@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { NotFoundError } from "../../layers/domain/errors/domain-errors.ts";
 import { listModelVersions } from "../../layers/domain/training-runs/list-model-versions.ts";
 import type { ModelRegistry } from "../../layers/ports/model-registry.ts";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { NotFoundError } from "../../layers/domain/errors/domain-errors.ts";
 import {
   type DescribeTrainingRunDependencies,

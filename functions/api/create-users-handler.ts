@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { CATALOG_LIMITS } from "../../layers/domain/catalog/catalog-limits.ts";
 import { NotFoundError } from "../../layers/domain/errors/domain-errors.ts";
 import { eraseUser, type UserErasureDependencies } from "../../layers/domain/users/erase-user.ts";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { ModelRecord } from "../../layers/ports/model-registry.ts";
 import type { ModelVersionSchema } from "./openapi/schemas.ts";
 

@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import * as z from "zod";
+import * as z from "../../layers/domain/validation/zod.ts";
 import { requestIdOf } from "./request-id.ts";
 
 /** A caller that wants its own id in our logs sends it in this header. */
@@ -9,13 +9,10 @@ export const CORRELATION_ID_HEADER = "x-correlation-id";
  * What a caller's correlation id may be: visible ASCII, no spaces, at most 128 characters. Anything else is
  * ignored (the request id is used instead), so a header can neither flood a log line nor forge its layout.
  */
-const CallerCorrelationIdSchema = z
-  .string()
-  .trim()
-  .regex(/^[\x21-\x7e]{1,128}$/);
+const CallerCorrelationIdSchema = z.string().check(z.trim(), z.regex(/^[\x21-\x7e]{1,128}$/));
 
 const EventWithHeadersSchema = z.object({
-  headers: z.record(z.string(), z.string().nullable().optional()).nullable().optional(),
+  headers: z.optional(z.nullable(z.record(z.string(), z.optional(z.nullable(z.string()))))),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../layers/domain/validation/zod.ts";
 
 /**
  * The environment every Flywheel Lambda receives, whoever starts it: the CDK function construct
@@ -27,8 +27,8 @@ export function functionEnvironmentVariables(environment: FunctionEnvironment): 
 }
 
 const FunctionEnvironmentSchema = z.object({
-  [FUNCTION_ENVIRONMENT_VARIABLES.stageName]: z.string().min(1),
-  [FUNCTION_ENVIRONMENT_VARIABLES.version]: z.string().min(1),
+  [FUNCTION_ENVIRONMENT_VARIABLES.stageName]: z.string().check(z.minLength(1)),
+  [FUNCTION_ENVIRONMENT_VARIABLES.version]: z.string().check(z.minLength(1)),
 });
 
 /**

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
 
 /**
@@ -6,7 +6,7 @@ import { InvalidInputError } from "../../layers/domain/errors/domain-errors.ts";
  * and returns the typed value, or throws InvalidInputError naming the first offending field
  * (`body.events.3.userId`), which http-errors.ts turns into a 400.
  */
-export function parseInput<Schema extends z.ZodType>(
+export function parseInput<Schema extends z.ZodMiniType>(
   schema: Schema,
   value: unknown,
   where: string,

@@ -1,8 +1,8 @@
 import type { Context } from "aws-lambda";
-import * as z from "zod";
+import * as z from "../../layers/domain/validation/zod.ts";
 
 const EventWithRequestIdSchema = z.object({
-  requestContext: z.object({ requestId: z.string().min(1) }),
+  requestContext: z.object({ requestId: z.string().check(z.minLength(1)) }),
 });
 
 /**

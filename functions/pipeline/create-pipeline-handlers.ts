@@ -1,5 +1,4 @@
 import type { Context } from "aws-lambda";
-import * as z from "zod";
 import { evaluateCandidate } from "../../layers/domain/pipeline/evaluate-candidate.ts";
 import { markRunFailed } from "../../layers/domain/pipeline/mark-run-failed.ts";
 import type { PipelineDependencies } from "../../layers/domain/pipeline/pipeline-dependencies.ts";
@@ -8,17 +7,18 @@ import { planBatchRecs, publishBatchFile } from "../../layers/domain/pipeline/pu
 import { refreshItemVectors } from "../../layers/domain/pipeline/refresh-vectors.ts";
 import { registerModel, rejectCandidate } from "../../layers/domain/pipeline/register-model.ts";
 import { trainCandidate } from "../../layers/domain/pipeline/train-candidate.ts";
+import * as z from "../../layers/domain/validation/zod.ts";
 import { recordMetric } from "../commons/application-metrics.ts";
 import { observedHandler } from "../commons/observed-handler.ts";
 import { parseInput } from "../commons/parse-input.ts";
 
 const RunInput = z.object({ runId: z.string() });
 const VersionInput = z.object({ runId: z.string(), version: z.string() });
-const BatchFileInput = VersionInput.extend({ batchFile: z.string().min(1) });
+const BatchFileInput = z.extend(VersionInput, { batchFile: z.string().check(z.minLength(1)) });
 // What a Catch with ResultPath "$.failure" hands over: the error name and its cause (often JSON text).
 const FailureInput = z.object({
   runId: z.string(),
-  failure: z.object({ Error: z.string(), Cause: z.string().optional().default("") }),
+  failure: z.object({ Error: z.string(), Cause: z._default(z.optional(z.string()), "") }),
 });
 
 /**
@@ -72,7 +72,7 @@ export function createPipelineHandlers(deps: PipelineDependencies): PipelineHand
   };
 }
 
-const RunIdOf = z.object({ runId: z.string().min(1) });
+const RunIdOf = z.object({ runId: z.string().check(z.minLength(1)) });
 
 /**
  * A step with the house instrumentation: the run id as every log line's correlation id, and the step's

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../../../layers/domain/validation/zod.ts";
 import { type HttpMethod, PLANNED_ROUTES, ROUTES, type RouteAuth } from "../route-table.ts";
 import { parsePathTemplate } from "../route-table-validation.ts";
 import {
@@ -142,7 +142,7 @@ const ERROR_OR_GATEWAY_BODY = {
  * zod schemas: the handlers parse and answer with the same schemas the document states.
  */
 export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDocument {
-  const componentNames = new Map<z.ZodType, string>();
+  const componentNames = new Map<z.ZodMiniType, string>();
   const schemas: Record<string, JsonSchema> = {};
   for (const [name, schema] of Object.entries(RESPONSE_COMPONENT_SCHEMAS)) {
     componentNames.set(schema, name);
@@ -152,7 +152,7 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
     componentNames.set(schema, name);
     schemas[name] = jsonSchemaOf(schema, "input");
   }
-  const schemaFor = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
+  const schemaFor = (schema: z.ZodMiniType, io: "input" | "output"): JsonSchema => {
     const name = componentNames.get(schema);
     return name === undefined ? jsonSchemaOf(schema, io) : { $ref: `#/components/schemas/${name}` };
   };
@@ -202,7 +202,7 @@ function operationObject(
   operation: OperationDescription,
   auth: RouteAuth,
   served: boolean,
-  schemaFor: (schema: z.ZodType, io: "input" | "output") => JsonSchema,
+  schemaFor: (schema: z.ZodMiniType, io: "input" | "output") => JsonSchema,
 ): OpenApiOperation {
   const parameters = [
     ...parametersOf(operation.pathParameters, "path"),
@@ -257,7 +257,7 @@ function operationObject(
 }
 
 /** One parameter per key of the object schema, described as a client sends it (defaults optional). */
-function parametersOf(schema: z.ZodObject | undefined, location: "path" | "query"): OpenApiParameter[] {
+function parametersOf(schema: z.ZodMiniObject | undefined, location: "path" | "query"): OpenApiParameter[] {
   if (schema === undefined) return [];
   const json = jsonSchemaOf(schema, "input");
   const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
@@ -286,7 +286,7 @@ function requireMatchingPathParameters(key: string, path: string, operation: Ope
     );
 }
 
-function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+function jsonSchemaOf(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "throw" });
   return rest;
 }

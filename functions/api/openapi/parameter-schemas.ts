@@ -1,4 +1,3 @@
-import * as z from "zod";
 import { ResourceIdSchema } from "../../../layers/domain/catalog/resource-id-schema.ts";
 import { EVENT_LIMITS } from "../../../layers/domain/events/event-limits.ts";
 import { IdSchema } from "../../../layers/domain/events/event-schema.ts";
@@ -7,6 +6,7 @@ import {
   RECOMMENDATION_LIMITS,
 } from "../../../layers/domain/serving/recommendation-types.ts";
 import { RunIdSchema } from "../../../layers/domain/training-runs/training-run-request-schema.ts";
+import * as z from "../../../layers/domain/validation/zod.ts";
 
 /**
  * The zod schemas of the API's path and query parameters: what the handlers parse requests with, at run
@@ -31,16 +31,18 @@ const DECIMAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * padded text such as ` 5`, which the document does not allow; those stay strings and are refused.
  */
 function queryInteger(bounds: { readonly min: number; readonly max: number; readonly default: number }) {
-  return z.preprocess(
-    (value) => (typeof value === "string" && DECIMAL_NUMBER.test(value) ? Number(value) : value),
-    z
-      .number({
-        error: (issue) => (typeof issue.input === "string" ? "must be a decimal number" : undefined),
-      })
-      .int()
-      .min(bounds.min)
-      .max(bounds.max)
-      .default(bounds.default),
+  return z.pipe(
+    z.transform((value: unknown) =>
+      typeof value === "string" && DECIMAL_NUMBER.test(value) ? Number(value) : value,
+    ),
+    z._default(
+      z
+        .number({
+          error: (issue) => (typeof issue.input === "string" ? "must be a decimal number" : undefined),
+        })
+        .check(z.int(), z.gte(bounds.min), z.lte(bounds.max)),
+      bounds.default,
+    ),
   );
 }
 
@@ -53,46 +55,57 @@ const LimitSchema = queryInteger({
   min: RECOMMENDATION_LIMITS.minLimit,
   max: RECOMMENDATION_LIMITS.maxLimit,
   default: DEFAULT_LIST_LIMIT,
-}).meta({
-  description: `How many items to return, ${RECOMMENDATION_LIMITS.minLimit}–${RECOMMENDATION_LIMITS.maxLimit}.`,
-});
+}).check(
+  z.meta({
+    description: `How many items to return, ${RECOMMENDATION_LIMITS.minLimit}–${RECOMMENDATION_LIMITS.maxLimit}.`,
+  }),
+);
 
 const ID_CHARACTERS = String.raw`[\p{L}\p{N}._:@+=~-]{1,${EVENT_LIMITS.maxIdLength}}`;
 const ExcludeSchema = z
-  .string()
-  .regex(
-    new RegExp(`^${ID_CHARACTERS}(?:,${ID_CHARACTERS}){0,${RECOMMENDATION_LIMITS.maxExcluded - 1}}$`, "u"),
-    `must be 1–${RECOMMENDATION_LIMITS.maxExcluded} item ids separated by commas`,
+  .pipe(
+    z
+      .string()
+      .check(
+        z.regex(
+          new RegExp(
+            `^${ID_CHARACTERS}(?:,${ID_CHARACTERS}){0,${RECOMMENDATION_LIMITS.maxExcluded - 1}}$`,
+            "u",
+          ),
+          `must be 1–${RECOMMENDATION_LIMITS.maxExcluded} item ids separated by commas`,
+        ),
+      ),
+    z.transform((value: string) => value.split(",")),
   )
-  .transform((value) => value.split(","))
-  .meta({
-    description: `Item ids never to return, separated by commas (at most ${RECOMMENDATION_LIMITS.maxExcluded}).`,
-  });
+  .check(
+    z.meta({
+      description: `Item ids never to return, separated by commas (at most ${RECOMMENDATION_LIMITS.maxExcluded}).`,
+    }),
+  );
 
 export const RecommendationsQuerySchema = z.strictObject({
   limit: LimitSchema,
-  category: IdSchema.optional().meta({ description: "Only items in this category." }),
-  exclude: ExcludeSchema.optional(),
-  diversity: z
-    .enum(DIVERSITY_MODES)
-    .default("none")
-    .meta({
+  category: z.optional(IdSchema).check(z.meta({ description: "Only items in this category." })),
+  exclude: z.optional(ExcludeSchema),
+  diversity: z._default(z.enum(DIVERSITY_MODES), "none").check(
+    z.meta({
       description:
         "`none` ranks by score alone; `mmr` trades score for variety (maximal marginal relevance); " +
         "`category-cap` keeps a few items per category.",
     }),
+  ),
 });
 
 export const SimilarItemsQuerySchema = z.strictObject({ limit: LimitSchema });
 
 export const PopularItemsQuerySchema = z.strictObject({
   limit: LimitSchema,
-  category: IdSchema.optional().meta({ description: "Only items in this category." }),
+  category: z.optional(IdSchema).check(z.meta({ description: "Only items in this category." })),
   window: queryInteger({
     min: 1,
     max: POPULAR_WINDOW_HOURS.maxHours,
     default: POPULAR_WINDOW_HOURS.defaultHours,
-  }).meta({ description: `The counting window in hours, 1–${POPULAR_WINDOW_HOURS.maxHours}.` }),
+  }).check(z.meta({ description: `The counting window in hours, 1–${POPULAR_WINDOW_HOURS.maxHours}.` })),
 });
 
 /** How many runs or model versions an admin listing returns: 20 unless asked, at most 100. */
@@ -102,7 +115,7 @@ const AdminListLimitSchema = queryInteger({
   min: 1,
   max: ADMIN_LIST_LIMITS.maxLimit,
   default: ADMIN_LIST_LIMITS.defaultLimit,
-}).meta({ description: `How many to return, newest first, 1–${ADMIN_LIST_LIMITS.maxLimit}.` });
+}).check(z.meta({ description: `How many to return, newest first, 1–${ADMIN_LIST_LIMITS.maxLimit}.` }));
 
 export const TrainingRunsQuerySchema = z.strictObject({ limit: AdminListLimitSchema });
 export const ModelsQuerySchema = z.strictObject({ limit: AdminListLimitSchema });

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import {
   CatalogItemBodySchema,
   CatalogItemsBatchSchema,
@@ -66,11 +66,11 @@ export interface OperationDescription {
   readonly description?: string;
   readonly tag: OperationTag;
   /** An object schema; each key is a path parameter. */
-  readonly pathParameters?: z.ZodObject;
+  readonly pathParameters?: z.ZodMiniObject;
   /** An object schema; each key is a query parameter. */
-  readonly query?: z.ZodObject;
+  readonly query?: z.ZodMiniObject;
   readonly requestBody?: {
-    readonly schema: z.ZodType;
+    readonly schema: z.ZodMiniType;
     /** The handler's body limit: larger bodies get a 413. */
     readonly maxBytes: number;
     /** @default true */
@@ -80,7 +80,7 @@ export interface OperationDescription {
     readonly status: SuccessStatus;
     readonly description: string;
     /** Absent for 204. */
-    readonly schema?: z.ZodType;
+    readonly schema?: z.ZodMiniType;
   };
   readonly errors?: readonly ExtraErrorStatus[];
 }

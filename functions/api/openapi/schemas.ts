@@ -1,4 +1,3 @@
-import * as z from "zod";
 import {
   CatalogItemBodySchema,
   CatalogItemsBatchSchema,
@@ -11,6 +10,7 @@ import {
   StartTrainingRunBodySchema,
 } from "../../../layers/domain/training-runs/training-run-request-schema.ts";
 import { UserAttributesBodySchema } from "../../../layers/domain/users/user-attributes-schema.ts";
+import * as z from "../../../layers/domain/validation/zod.ts";
 import type { ModelStatus } from "../../../layers/ports/model-registry.ts";
 import {
   TRAINERS,
@@ -34,13 +34,23 @@ export * from "./parameter-schemas.ts";
 
 // --- Errors.
 
+/** A whole number at least `min` (counts, indexes, epoch times). */
+function wholeNumber(min?: number) {
+  return z.number().check(z.int(), ...(min === undefined ? [] : [z.gte(min)]));
+}
+
+/** OpenAPI's description of a schema (registered with zod's global registry, which the document reads). */
+function described<Schema extends z.ZodMiniType>(schema: Schema, description: string): Schema {
+  return schema.check(z.meta({ description })) as Schema;
+}
+
 /** The body of every error a handler answers (functions/commons/http-errors.ts). */
 export const ErrorBodySchema = z.strictObject({
   error: z.enum(HTTP_ERROR_CODES),
   message: z.string(),
   requestId: z.string(),
-  field: z.string().optional(),
-  line: z.number().int().min(1).optional(),
+  field: z.optional(z.string()),
+  line: z.optional(wholeNumber(1)),
 });
 
 /**
@@ -51,71 +61,73 @@ export const GatewayErrorBodySchema = z.strictObject({ message: z.string() });
 
 // --- Recommendation lists (issue 5's serving path).
 
-export const RecommendationSourceSchema = z
-  .enum(["cache", "realtime", "batch", "popular"])
-  .meta({ description: "The cascade tier that answered." });
+export const RecommendationSourceSchema = described(
+  z.enum(["cache", "realtime", "batch", "popular"]),
+  "The cascade tier that answered.",
+);
 
-export const RecommendationReasonSchema = z
-  .strictObject({ kind: z.literal("similar-to-history"), itemId: IdSchema })
-  .meta({ description: "Why the item is here: the item of the user's history that contributes most." });
+export const RecommendationReasonSchema = described(
+  z.strictObject({ kind: z.literal("similar-to-history"), itemId: IdSchema }),
+  "Why the item is here: the item of the user's history that contributes most.",
+);
 
 export const RecommendedItemSchema = z.strictObject({
   itemId: IdSchema,
-  score: z.number().meta({ description: "The tier's own score, comparable only within one list." }),
-  reason: RecommendationReasonSchema.optional(),
+  score: described(z.number(), "The tier's own score, comparable only within one list."),
+  reason: z.optional(RecommendationReasonSchema),
 });
 
 const ScoredItemSchema = z.strictObject({ itemId: IdSchema, score: z.number() });
 
 export const RecommendationResponseSchema = z.strictObject({
-  recommendationId: IdSchema.meta({ description: "Quote it in events to attribute clicks to this list." }),
+  recommendationId: described(IdSchema, "Quote it in events to attribute clicks to this list."),
   userId: IdSchema,
   source: RecommendationSourceSchema,
-  modelVersion: z.string().nullable(),
+  modelVersion: z.nullable(z.string()),
   items: z.array(RecommendedItemSchema),
 });
 
 export const SimilarItemsResponseSchema = z.strictObject({
   itemId: IdSchema,
-  source: z.enum(["model", "popular"]).meta({
-    description:
-      "`model`: cosine over the model's item vectors; `popular`: trending in the item's categories.",
-  }),
-  modelVersion: z.string().nullable(),
+  source: described(
+    z.enum(["model", "popular"]),
+    "`model`: cosine over the model's item vectors; `popular`: trending in the item's categories.",
+  ),
+  modelVersion: z.nullable(z.string()),
   items: z.array(ScoredItemSchema),
 });
 
 export const PopularItemsResponseSchema = z.strictObject({
-  category: IdSchema.optional(),
-  windowHours: z.number().int().min(1),
+  category: z.optional(IdSchema),
+  windowHours: wholeNumber(1),
   items: z.array(ScoredItemSchema),
 });
 
 // --- Catalog and users.
 
+const UpdatedAtSchema = described(wholeNumber(), "Epoch milliseconds of the last write.");
+
 export const CatalogItemResponseSchema = z.strictObject({
   itemId: IdSchema,
-  title: z.string().optional(),
+  title: z.optional(z.string()),
   categories: z.array(IdSchema),
   available: z.boolean(),
   hidden: z.boolean(),
   attributes: z.record(z.string(), z.string()),
-  updatedAt: z.number().int().meta({ description: "Epoch milliseconds of the last write." }),
+  updatedAt: UpdatedAtSchema,
 });
 
 export const CatalogUpsertResponseSchema = z.strictObject({
-  upserted: z
-    .number()
-    .int()
-    .min(1)
-    .max(CATALOG_LIMITS.maxItemsPerBatch)
-    .meta({ description: "Items written, each visible in responses from now on." }),
+  upserted: described(
+    wholeNumber(1).check(z.lte(CATALOG_LIMITS.maxItemsPerBatch)),
+    "Items written, each visible in responses from now on.",
+  ),
 });
 
 export const UserResponseSchema = z.strictObject({
   userId: IdSchema,
   attributes: z.record(z.string(), z.string()),
-  updatedAt: z.number().int().meta({ description: "Epoch milliseconds of the last write." }),
+  updatedAt: UpdatedAtSchema,
 });
 
 // --- Events and health.
@@ -126,13 +138,13 @@ export const UserResponseSchema = z.strictObject({
  * others are accepted; the document states the contract each event must meet.
  */
 export const EventsRequestDocumentSchema = z.strictObject({
-  events: z.array(ClientEventSchema).min(1).max(EVENT_LIMITS.maxEventsPerRequest),
+  events: z.array(ClientEventSchema).check(z.minLength(1), z.maxLength(EVENT_LIMITS.maxEventsPerRequest)),
 });
 
 export const EventsAcceptedResponseSchema = z.strictObject({
-  accepted: z.number().int().min(0),
-  rejected: z.array(z.strictObject({ index: z.number().int().min(0), reason: z.string() })),
-  eventIds: z.array(z.strictObject({ index: z.number().int().min(0), eventId: IdSchema })),
+  accepted: wholeNumber(0),
+  rejected: z.array(z.strictObject({ index: wholeNumber(0), reason: z.string() })),
+  eventIds: z.array(z.strictObject({ index: wholeNumber(0), eventId: IdSchema })),
 });
 
 export const HealthResponseSchema = z.strictObject({
@@ -149,7 +161,7 @@ export const OpenApiDocumentSchema = z.looseObject({
 
 // --- Admin: nightly pipeline runs and model versions.
 
-const EpochMillisecondsSchema = z.number().int().meta({ description: "Epoch milliseconds." });
+const EpochMillisecondsSchema = described(wholeNumber(), "Epoch milliseconds.");
 const MODEL_STATUSES = [
   "candidate",
   "active",
@@ -159,31 +171,29 @@ const MODEL_STATUSES = [
 
 export const ModelVersionSchema = z.strictObject({
   version: z.string(),
-  status: z.enum(MODEL_STATUSES).meta({
-    description:
-      "`candidate`: trained, not (yet) serving; `active`: serving; `archived`: served before; `rejected`: failed the quality gate.",
-  }),
+  status: described(
+    z.enum(MODEL_STATUSES),
+    "`candidate`: trained, not (yet) serving; `active`: serving; `archived`: served before; `rejected`: failed the quality gate.",
+  ),
   createdAt: EpochMillisecondsSchema,
-  activatedAt: EpochMillisecondsSchema.nullable(),
-  factors: z.number().int().min(1),
-  users: z.number().int().min(0),
-  items: z.number().int().min(0),
-  metrics: z
-    .record(z.string(), z.number())
-    .meta({ description: "Offline metrics on the run's holdout, e.g. `ndcg@10`, `precision@10`." }),
-  artifactLocation: z.string().meta({ description: "Where the model artifact is stored." }),
+  activatedAt: z.nullable(EpochMillisecondsSchema),
+  factors: wholeNumber(1),
+  users: wholeNumber(0),
+  items: wholeNumber(0),
+  metrics: described(
+    z.record(z.string(), z.number()),
+    "Offline metrics on the run's holdout, e.g. `ndcg@10`, `precision@10`.",
+  ),
+  artifactLocation: described(z.string(), "Where the model artifact is stored."),
 });
 
 export const ModelListResponseSchema = z.strictObject({
-  activeVersion: z
-    .string()
-    .nullable()
-    .meta({ description: "The version serving now; null before the first." }),
-  models: z.array(ModelVersionSchema).meta({ description: "Newest first." }),
+  activeVersion: described(z.nullable(z.string()), "The version serving now; null before the first."),
+  models: described(z.array(ModelVersionSchema), "Newest first."),
 });
 
 export const TrainingRunStartedResponseSchema = z.strictObject({
-  runId: RunIdSchema.meta({ description: "The run's id, also the version of the model it trains." }),
+  runId: described(RunIdSchema, "The run's id, also the version of the model it trains."),
   status: z.literal("RUNNING"),
   startedAt: EpochMillisecondsSchema,
 });
@@ -191,66 +201,63 @@ export const TrainingRunStartedResponseSchema = z.strictObject({
 const TrainingRunStatusSchema = z.enum(TRAINING_RUN_STATUSES);
 
 export const TrainingRunStepSchema = z.strictObject({
-  name: z.string().meta({ description: "The state of the nightly definition." }),
-  type: z.string().meta({ description: "Task, Choice, Pass, Parallel, Map, Wait, Succeed or Fail." }),
-  status: z.enum(TRAINING_STEP_STATUSES).meta({
-    description:
-      "`retrying`: the last attempt failed and the run goes on; `caught`: failed, and the run moved on " +
+  name: described(z.string(), "The state of the nightly definition."),
+  type: described(z.string(), "Task, Choice, Pass, Parallel, Map, Wait, Succeed or Fail."),
+  status: described(
+    z.enum(TRAINING_STEP_STATUSES),
+    "`retrying`: the last attempt failed and the run goes on; `caught`: failed, and the run moved on " +
       "to its failure path; `failed`: the run failed here; `aborted`: still open when the run stopped.",
-  }),
+  ),
   enteredAt: EpochMillisecondsSchema,
-  exitedAt: EpochMillisecondsSchema.optional(),
-  attempts: z
-    .number()
-    .int()
-    .min(1)
-    .meta({ description: "Entries plus retries, summed over Map iterations." }),
-  error: z.string().optional(),
-  cause: z.string().optional(),
-  iterations: z
-    .strictObject({
-      started: z.number().int().min(0),
-      succeeded: z.number().int().min(0),
-      failed: z.number().int().min(0),
-    })
-    .optional()
-    .meta({ description: "An inline Map's iterations (a distributed Map runs them as child executions)." }),
+  exitedAt: z.optional(EpochMillisecondsSchema),
+  attempts: described(wholeNumber(1), "Entries plus retries, summed over Map iterations."),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
+  iterations: described(
+    z.optional(
+      z.strictObject({
+        started: wholeNumber(0),
+        succeeded: wholeNumber(0),
+        failed: wholeNumber(0),
+      }),
+    ),
+    "An inline Map's iterations (a distributed Map runs them as child executions).",
+  ),
 });
 
 export const TrainingRunSummarySchema = z.strictObject({
   runId: z.string(),
   status: TrainingRunStatusSchema,
   startedAt: EpochMillisecondsSchema,
-  stoppedAt: EpochMillisecondsSchema.optional(),
+  stoppedAt: z.optional(EpochMillisecondsSchema),
 });
 
 export const TrainingRunResponseSchema = z.strictObject({
   runId: z.string(),
   status: TrainingRunStatusSchema,
   startedAt: EpochMillisecondsSchema,
-  stoppedAt: EpochMillisecondsSchema.optional(),
-  input: z
-    .strictObject({
-      trainer: z.enum(TRAINERS),
-      qualityGate: z.strictObject({ maxNdcgDrop: z.number() }),
-    })
-    .optional()
-    .meta({
-      description: "What the run was started with (absent for a run started by hand with other input).",
-    }),
-  steps: z
-    .array(TrainingRunStepSchema)
-    .meta({ description: "The states the run went through, first entered first." }),
-  failedStep: z.string().optional().meta({ description: "The step that broke the run, if one did." }),
-  error: z.string().optional(),
-  cause: z.string().optional(),
-  model: ModelVersionSchema.optional().meta({
-    description: "The model version the run registered (its version is the run id), once it did.",
-  }),
+  stoppedAt: z.optional(EpochMillisecondsSchema),
+  input: described(
+    z.optional(
+      z.strictObject({
+        trainer: z.enum(TRAINERS),
+        qualityGate: z.strictObject({ maxNdcgDrop: z.number() }),
+      }),
+    ),
+    "What the run was started with (absent for a run started by hand with other input).",
+  ),
+  steps: described(z.array(TrainingRunStepSchema), "The states the run went through, first entered first."),
+  failedStep: described(z.optional(z.string()), "The step that broke the run, if one did."),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
+  model: described(
+    z.optional(ModelVersionSchema),
+    "The model version the run registered (its version is the run id), once it did.",
+  ),
 });
 
 export const TrainingRunListResponseSchema = z.strictObject({
-  runs: z.array(TrainingRunSummarySchema).meta({ description: "Most recently started first." }),
+  runs: described(z.array(TrainingRunSummarySchema), "Most recently started first."),
 });
 
 /**
@@ -273,7 +280,7 @@ export const RESPONSE_COMPONENT_SCHEMAS = {
   TrainingRunResponse: TrainingRunResponseSchema,
   TrainingRunListResponse: TrainingRunListResponseSchema,
   ModelListResponse: ModelListResponseSchema,
-} as const satisfies Record<string, z.ZodType>;
+} as const satisfies Record<string, z.ZodMiniType>;
 
 export const REQUEST_COMPONENT_SCHEMAS = {
   EventsRequest: EventsRequestDocumentSchema,
@@ -281,4 +288,4 @@ export const REQUEST_COMPONENT_SCHEMAS = {
   CatalogItemsBatch: CatalogItemsBatchSchema,
   UserAttributesBody: UserAttributesBodySchema,
   StartTrainingRunBody: StartTrainingRunBodySchema,
-} as const satisfies Record<string, z.ZodType>;
+} as const satisfies Record<string, z.ZodMiniType>;

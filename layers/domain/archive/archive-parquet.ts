@@ -1,9 +1,9 @@
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { parquetWriteBuffer, type SchemaElement } from "hyparquet-writer";
-import * as z from "zod";
 import type { StreamEvent } from "../../ports/event-bus.ts";
 import { CorruptDataError } from "../errors/domain-errors.ts";
 import { EVENT_TYPES } from "../interactions/event-types.ts";
+import * as z from "../validation/zod.ts";
 
 /**
  * The archive's file format (docs/streaming.md, "The event archive"): one row per StreamEvent, Snappy
@@ -66,15 +66,15 @@ const ARCHIVE_SCHEMA: SchemaElement[] = [
  * those may tighten later, and files archived under the old rules must stay readable.
  */
 const ArchivedEventSchema = z.strictObject({
-  eventId: z.string().min(1),
-  userId: z.string().min(1),
-  itemId: z.string().min(1),
+  eventId: z.string().check(z.minLength(1)),
+  userId: z.string().check(z.minLength(1)),
+  itemId: z.string().check(z.minLength(1)),
   type: z.enum(EVENT_TYPES),
-  value: z.number().optional(),
-  timestamp: z.number().int().nonnegative(),
-  receivedAt: z.number().int().nonnegative(),
-  recommendationId: z.string().min(1).optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
+  value: z.optional(z.number()),
+  timestamp: z.number().check(z.int(), z.nonnegative()),
+  receivedAt: z.number().check(z.int(), z.nonnegative()),
+  recommendationId: z.optional(z.string().check(z.minLength(1))),
+  context: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "../validation/zod.ts";
 import { CATALOG_LIMITS } from "./catalog-limits.ts";
 
 /**
@@ -9,18 +9,25 @@ const ATTRIBUTE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._:@+=~-]*$/u;
 
 const AttributeNameSchema = z
   .string()
-  .min(1, "must not be empty")
-  .max(
-    CATALOG_LIMITS.maxAttributeNameLength,
-    `must be at most ${CATALOG_LIMITS.maxAttributeNameLength} characters`,
-  )
-  .regex(ATTRIBUTE_NAME_PATTERN, "must start with a letter or digit and hold only those and . _ : @ + = ~ -");
+  .check(
+    z.minLength(1, "must not be empty"),
+    z.maxLength(
+      CATALOG_LIMITS.maxAttributeNameLength,
+      `must be at most ${CATALOG_LIMITS.maxAttributeNameLength} characters`,
+    ),
+    z.regex(
+      ATTRIBUTE_NAME_PATTERN,
+      "must start with a letter or digit and hold only those and . _ : @ + = ~ -",
+    ),
+  );
 
 const AttributeValueSchema = z
   .string()
-  .max(
-    CATALOG_LIMITS.maxAttributeValueLength,
-    `must be at most ${CATALOG_LIMITS.maxAttributeValueLength} characters`,
+  .check(
+    z.maxLength(
+      CATALOG_LIMITS.maxAttributeValueLength,
+      `must be at most ${CATALOG_LIMITS.maxAttributeValueLength} characters`,
+    ),
   );
 
 /**
@@ -28,21 +35,21 @@ const AttributeValueSchema = z
  * entries and in bytes so that one record stays small in every store. Names use the id characters, so an
  * attribute can later be a filter or a Redis key part without escaping.
  */
-export const AttributesSchema = z
-  .record(AttributeNameSchema, AttributeValueSchema)
-  .refine(
+export const AttributesSchema = z.record(AttributeNameSchema, AttributeValueSchema).check(
+  z.refine(
     (attributes) => Object.keys(attributes).length <= CATALOG_LIMITS.maxAttributes,
     `must hold at most ${CATALOG_LIMITS.maxAttributes} entries`,
-  )
-  .refine(
+  ),
+  z.refine(
     (attributes) =>
       Buffer.byteLength(JSON.stringify(attributes), "utf8") <= CATALOG_LIMITS.maxAttributesBytes,
     `must be at most ${CATALOG_LIMITS.maxAttributesBytes} bytes as JSON`,
-  )
+  ),
   // The refinements above do not reach JSON Schema; these keywords state them in the OpenAPI document.
-  .meta({
+  z.meta({
     maxProperties: CATALOG_LIMITS.maxAttributes,
     description: `String attributes; at most ${CATALOG_LIMITS.maxAttributes} entries and ${CATALOG_LIMITS.maxAttributesBytes} bytes as JSON.`,
-  });
+  }),
+);
 
 export type Attributes = z.output<typeof AttributesSchema>;

@@ -1,16 +1,16 @@
-import * as z from "zod";
 import { IdSchema } from "../events/event-schema.ts";
+import * as z from "../validation/zod.ts";
 import { AttributesSchema } from "./attributes-schema.ts";
 import { CATALOG_LIMITS } from "./catalog-limits.ts";
 import { ResourceIdSchema } from "./resource-id-schema.ts";
 
-const CategoriesSchema = z
-  .array(IdSchema)
-  .max(
+const CategoriesSchema = z.array(IdSchema).check(
+  z.maxLength(
     CATALOG_LIMITS.maxCategoriesPerItem,
     `must hold at most ${CATALOG_LIMITS.maxCategoriesPerItem} categories`,
-  )
-  .refine((categories) => new Set(categories).size === categories.length, "must not repeat a category");
+  ),
+  z.refine((categories) => new Set(categories).size === categories.length, "must not repeat a category"),
+);
 
 /**
  * The body of PUT /v1/items/{itemId}: the item as the client's catalog has it. A PUT replaces the item
@@ -18,15 +18,21 @@ const CategoriesSchema = z
  * 400, not a silently uncategorised item.
  */
 export const CatalogItemBodySchema = z.strictObject({
-  title: z
-    .string()
-    .min(1, "must not be empty")
-    .max(CATALOG_LIMITS.maxTitleLength, `must be at most ${CATALOG_LIMITS.maxTitleLength} characters`)
-    .optional(),
-  categories: CategoriesSchema.default([]),
+  title: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, "must not be empty"),
+        z.maxLength(
+          CATALOG_LIMITS.maxTitleLength,
+          `must be at most ${CATALOG_LIMITS.maxTitleLength} characters`,
+        ),
+      ),
+  ),
+  categories: z._default(CategoriesSchema, []),
   /** False while the item cannot be sold or shown (out of stock): left out of every list until true again. */
-  available: z.boolean().default(true),
-  attributes: AttributesSchema.default({}),
+  available: z._default(z.boolean(), true),
+  attributes: z._default(AttributesSchema, {}),
 });
 
 /** One entry of POST /v1/items: an item body with its id. */
@@ -40,11 +46,13 @@ export const CatalogBatchItemSchema = z.strictObject({
  * the client's to say, not ours to guess).
  */
 export const CatalogItemsBatchSchema = z.strictObject({
-  items: z
-    .array(CatalogBatchItemSchema)
-    .min(1, "must hold at least one item")
-    .max(CATALOG_LIMITS.maxItemsPerBatch, `must hold at most ${CATALOG_LIMITS.maxItemsPerBatch} items`)
-    .superRefine((items, context) => {
+  items: z.array(CatalogBatchItemSchema).check(
+    z.minLength(1, "must hold at least one item"),
+    z.maxLength(
+      CATALOG_LIMITS.maxItemsPerBatch,
+      `must hold at most ${CATALOG_LIMITS.maxItemsPerBatch} items`,
+    ),
+    z.superRefine((items, context) => {
       const firstIndexOf = new Map<string, number>();
       items.forEach((item, index) => {
         const first = firstIndexOf.get(item.itemId);
@@ -57,6 +65,7 @@ export const CatalogItemsBatchSchema = z.strictObject({
           });
       });
     }),
+  ),
 });
 
 /** An item as a client sends it, validated and with defaults applied. */

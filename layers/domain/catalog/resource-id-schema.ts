@@ -1,4 +1,5 @@
 import { IdSchema } from "../events/event-schema.ts";
+import * as z from "../validation/zod.ts";
 
 /**
  * An id that names a resource in a URL path (`/v1/items/{itemId}`, `/v1/users/{userId}`): an event id
@@ -6,4 +7,6 @@ import { IdSchema } from "../events/event-schema.ts";
  * remove from a path before it is sent (RFC 3986 §5.2.4), so an item with such an id could be written but
  * never addressed again.
  */
-export const ResourceIdSchema = IdSchema.regex(/^(?!\.+$)/u, "must not be only dots (a URL dot-segment)");
+export const ResourceIdSchema = IdSchema.check(
+  z.regex(/^(?!\.+$)/u, "must not be only dots (a URL dot-segment)"),
+);

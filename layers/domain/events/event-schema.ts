@@ -1,16 +1,21 @@
-import * as z from "zod";
 import { EVENT_TYPES } from "../interactions/event-types.ts";
+import * as z from "../validation/zod.ts";
 import { EVENT_LIMITS, ID_PATTERN } from "./event-limits.ts";
 
 export const IdSchema = z
   .string()
-  .min(1, "must not be empty")
-  .max(EVENT_LIMITS.maxIdLength, `must be at most ${EVENT_LIMITS.maxIdLength} characters`)
-  .regex(ID_PATTERN, "may hold only letters, digits and . _ : @ + = ~ -");
+  .check(
+    z.minLength(1, "must not be empty"),
+    z.maxLength(EVENT_LIMITS.maxIdLength, `must be at most ${EVENT_LIMITS.maxIdLength} characters`),
+    z.regex(ID_PATTERN, "may hold only letters, digits and . _ : @ + = ~ -"),
+  );
 
 const ContextSchema = z
-  .record(z.string().max(EVENT_LIMITS.maxIdLength), z.unknown())
-  .refine(fitsContextLimit, `must be at most ${EVENT_LIMITS.maxContextBytes} bytes as JSON`);
+  .record(z.string().check(z.maxLength(EVENT_LIMITS.maxIdLength)), z.unknown())
+  .check(z.refine(fitsContextLimit, `must be at most ${EVENT_LIMITS.maxContextBytes} bytes as JSON`));
+
+/** Epoch milliseconds, as the stream carries them. */
+const EpochMillisecondsSchema = z.number().check(z.int(), z.nonnegative());
 
 function fitsContextLimit(context: Record<string, unknown>): boolean {
   try {
@@ -27,21 +32,22 @@ function fitsContextLimit(context: Record<string, unknown>): boolean {
  * server clock by `acceptClientEvent`, which also assigns missing event ids.
  */
 export const ClientEventSchema = z.strictObject({
-  eventId: IdSchema.optional(),
+  eventId: z.optional(IdSchema),
   userId: IdSchema,
   itemId: IdSchema,
   type: z.enum(EVENT_TYPES),
-  value: z
-    .number()
-    .refine(Number.isFinite, "must be a finite number")
-    .refine(
-      (value) => Math.abs(value) <= EVENT_LIMITS.maxAbsValue,
-      `must be within ±${EVENT_LIMITS.maxAbsValue}`,
-    )
-    .optional(),
-  timestamp: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
-  recommendationId: IdSchema.optional(),
-  context: ContextSchema.optional(),
+  value: z.optional(
+    z.number().check(
+      z.refine(Number.isFinite, "must be a finite number"),
+      z.refine(
+        (value) => Math.abs(value) <= EVENT_LIMITS.maxAbsValue,
+        `must be within ±${EVENT_LIMITS.maxAbsValue}`,
+      ),
+    ),
+  ),
+  timestamp: z.optional(z.union([EpochMillisecondsSchema, z.iso.datetime({ offset: true })])),
+  recommendationId: z.optional(IdSchema),
+  context: z.optional(ContextSchema),
 });
 
 export type ClientEvent = z.output<typeof ClientEventSchema>;
@@ -54,8 +60,13 @@ export type ClientEvent = z.output<typeof ClientEventSchema>;
 export const EventsRequestSchema = z.strictObject({
   events: z
     .array(z.unknown())
-    .min(1, "must hold at least one event")
-    .max(EVENT_LIMITS.maxEventsPerRequest, `must hold at most ${EVENT_LIMITS.maxEventsPerRequest} events`),
+    .check(
+      z.minLength(1, "must hold at least one event"),
+      z.maxLength(
+        EVENT_LIMITS.maxEventsPerRequest,
+        `must hold at most ${EVENT_LIMITS.maxEventsPerRequest} events`,
+      ),
+    ),
 });
 
 /**
@@ -67,9 +78,9 @@ export const StreamEventSchema = z.strictObject({
   userId: IdSchema,
   itemId: IdSchema,
   type: z.enum(EVENT_TYPES),
-  value: z.number().refine(Number.isFinite, "must be a finite number").optional(),
-  timestamp: z.number().int().nonnegative(),
-  recommendationId: IdSchema.optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
-  receivedAt: z.number().int().nonnegative(),
+  value: z.optional(z.number().check(z.refine(Number.isFinite, "must be a finite number"))),
+  timestamp: EpochMillisecondsSchema,
+  recommendationId: z.optional(IdSchema),
+  context: z.optional(z.record(z.string(), z.unknown())),
+  receivedAt: EpochMillisecondsSchema,
 });

@@ -1,6 +1,6 @@
-import * as z from "zod";
 import type { StreamEvent } from "../../ports/event-bus.ts";
 import type { ServedRecommendation } from "../../ports/recommendation-log.ts";
+import * as z from "../validation/zod.ts";
 import { IdSchema } from "./event-schema.ts";
 
 /**
@@ -11,8 +11,8 @@ import { IdSchema } from "./event-schema.ts";
  */
 const ServedContextSchema = z.strictObject({
   source: z.enum(["cache", "realtime", "batch", "popular"]),
-  modelVersion: z.string().min(1).nullable(),
-  itemIds: z.array(IdSchema).min(1).max(100),
+  modelVersion: z.nullable(z.string().check(z.minLength(1))),
+  itemIds: z.array(IdSchema).check(z.minLength(1), z.maxLength(100)),
 });
 
 /** The impression event of a served list; its id derives from the recommendation id, so a retry is one event. */

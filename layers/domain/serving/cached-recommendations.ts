@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
+import * as z from "../validation/zod.ts";
 import type { RecommendationRequest, RecommendedItem } from "./recommendation-types.ts";
 
 /** Variants longer than this (long exclude lists) are stored as their hash: a cache key stays small. */
@@ -30,12 +30,14 @@ export interface CachedRecommendations {
 
 const CachedSchema = z.object({
   source: z.enum(["realtime", "batch"]),
-  modelVersion: z.string().nullable(),
+  modelVersion: z.nullable(z.string()),
   items: z.array(
     z.object({
-      itemId: z.string().min(1),
+      itemId: z.string().check(z.minLength(1)),
       score: z.number(),
-      reason: z.object({ kind: z.literal("similar-to-history"), itemId: z.string().min(1) }).optional(),
+      reason: z.optional(
+        z.object({ kind: z.literal("similar-to-history"), itemId: z.string().check(z.minLength(1)) }),
+      ),
     }),
   ),
 });

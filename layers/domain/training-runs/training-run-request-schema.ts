@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { TRAINERS } from "../../ports/training-runs.ts";
+import * as z from "../validation/zod.ts";
 
 /**
  * A run id as the pipeline takes it (requireRunId in layers/domain/pipeline/run-workspace.ts): it names the
@@ -9,19 +9,23 @@ import { TRAINERS } from "../../ports/training-runs.ts";
  */
 export const RunIdSchema = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,79}$/,
-    "must be 1–80 lowercase letters, digits or dashes, starting with a letter or digit",
+  .check(
+    z.regex(
+      /^[a-z0-9][a-z0-9-]{0,79}$/,
+      "must be 1–80 lowercase letters, digits or dashes, starting with a letter or digit",
+    ),
   );
 
 /** The start body is a few fields; anything much larger is not one. */
 export const ADMIN_BODY_MAX_BYTES = 4 * 1024;
 
-export const MaxNdcgDropSchema = z
-  .number()
-  .min(0)
-  .max(1)
-  .meta({ description: "The largest fall of nDCG@10 below the active model's that still passes the gate." });
+export const MaxNdcgDropSchema = z.number().check(
+  z.gte(0),
+  z.lte(1),
+  z.meta({
+    description: "The largest fall of nDCG@10 below the active model's that still passes the gate.",
+  }),
+);
 
 /**
  * The body of POST /v1/admin/training-runs. Every field is optional: the trainer and the quality gate
@@ -30,13 +34,15 @@ export const MaxNdcgDropSchema = z
  * parameters answers that run; otherwise an id that was used is a 409.
  */
 export const StartTrainingRunBodySchema = z.strictObject({
-  runId: RunIdSchema.optional().meta({
-    description: "Names the run and the model version it trains; generated when absent.",
-  }),
-  trainer: z.enum(TRAINERS).optional().meta({
-    description: "`embedded`: the TypeScript trainer in a Lambda; `spark`: Spark ALS on EMR Serverless.",
-  }),
-  qualityGate: z.strictObject({ maxNdcgDrop: MaxNdcgDropSchema }).optional(),
+  runId: z
+    .optional(RunIdSchema)
+    .check(z.meta({ description: "Names the run and the model version it trains; generated when absent." })),
+  trainer: z.optional(z.enum(TRAINERS)).check(
+    z.meta({
+      description: "`embedded`: the TypeScript trainer in a Lambda; `spark`: Spark ALS on EMR Serverless.",
+    }),
+  ),
+  qualityGate: z.optional(z.strictObject({ maxNdcgDrop: MaxNdcgDropSchema })),
 });
 
 export type StartTrainingRunBody = z.output<typeof StartTrainingRunBodySchema>;

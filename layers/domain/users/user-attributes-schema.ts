@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { AttributesSchema } from "../catalog/attributes-schema.ts";
+import * as z from "../validation/zod.ts";
 
 /**
  * The body of PUT /v1/users/{userId}: the user's attributes (locale, segment, …), which replace the stored

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import { createEventsHandler } from "../../../functions/api/create-events-handler.ts";
 import { buildOpenApiDocument } from "../../../functions/api/openapi/build-openapi-document.ts";
 import {
@@ -195,7 +195,7 @@ describe("the document's schemas agree with the zod schemas they come from", () 
     [RecommendationsQuerySchema, "/v1/users/{userId}/recommendations", { diversity: "2" }],
     [PopularItemsQuerySchema, "/v1/popular", { window: "24", category: "books" }],
     [PopularItemsQuerySchema, "/v1/popular", { window: "721" }],
-  ] as Array<[z.ZodType, string, Record<string, string>]>)(
+  ] as Array<[z.ZodMiniType, string, Record<string, string>]>)(
     "query of %# accepts %j exactly when zod does",
     (schema, path, query) => {
       const parameters = operationOf(document, "GET", path).parameters as Array<{

@@ -8,8 +8,8 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import * as z from "zod";
 import { ConflictError, InvalidInputError } from "../../../domain/errors/domain-errors.ts";
+import * as z from "../../../domain/validation/zod.ts";
 import {
   type StartedTrainingRun,
   TRAINERS,
