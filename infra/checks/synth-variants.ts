@@ -21,8 +21,11 @@ export const SYNTH_VARIANTS = {
       privateSubnetRouteTableIds: ["rtb-0a1b2c3d4e5f60718", "rtb-0f1e2d3c4b5a69788"],
     },
   },
-  /** Production defaults: data retained, dedicated search masters, the Spark trainer. */
-  prod: { stage: "prod" },
+  /**
+   * Production defaults (data retained, dedicated search masters, the Spark trainer), with the serving
+   * functions kept initialized (provisioned concurrency on their `live` aliases).
+   */
+  prod: { stage: "prod", apiProvisionedConcurrency: { recommendations: 2, "similar-items": 1 } },
 } as const satisfies Record<string, Readonly<Record<string, unknown>>>;
 
 export type SynthVariant = keyof typeof SYNTH_VARIANTS;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HANDLERS } from "../../functions/api/route-table.ts";
 import {
   DEFAULT_USAGE_PLAN_THROTTLE,
   type UsagePlanThrottle,
@@ -90,6 +91,12 @@ export interface StageConfig {
     readonly throttle: UsagePlanThrottle;
     /** An AWS WAF web ACL on the API's stage. */
     readonly waf: WafConfig;
+    /**
+     * Per API handler id (`recommendations`, …), how many execution environments Lambda keeps initialized
+     * (provisioned concurrency on a `live` alias, which API Gateway then invokes): requests up to that
+     * concurrency never wait for a cold start. Billed per environment-hour while deployed. Empty: none.
+     */
+    readonly provisionedConcurrency: Readonly<Record<string, number>>;
   };
   /** The SageMaker endpoint that re-ranks the recommendations route's candidates; absent: no re-rank. */
   readonly rerank: { readonly endpointName: string } | undefined;
@@ -313,6 +320,7 @@ const lambdaMemoryMb = z.coerce.number().int().min(128).max(10_240);
  * | searchMasterInstanceType | m6g.large.search | their type, with searchDedicatedMasters |
  * | apiThrottleRate | 1000 | API usage plan: requests/s per client key, steady (1-10000) |
  * | apiThrottleBurst | 2000 | API usage plan: requests per client key at once (1-5000) |
+ * | apiProvisionedConcurrency | none | API functions kept initialized (JSON): `{"recommendations": 2}`, handler id → environments (1-1000), billed while deployed |
  * | trainingSchedule | cron(0 2 * * ? *) | nightly run: EventBridge Scheduler cron(…) or rate(…) expression, UTC |
  * | trainingScheduleEnabled | true | false keeps the schedule but starts nothing |
  * | trainingTrainer | embedded; spark in prod | trainer of scheduled runs: spark (EMR Serverless) or embedded (Lambda) |
@@ -435,6 +443,23 @@ const contextSchema = z
       .min(1)
       .max(5_000)
       .default(DEFAULT_USAGE_PLAN_THROTTLE.burstLimit),
+    apiProvisionedConcurrency: jsonFromContext(
+      z
+        .record(
+          z.string(),
+          // Lambda's per-function ceiling is the account's concurrency; 1,000 is its default.
+          z.coerce.number().int().min(1).max(1_000),
+        )
+        .superRefine((counts, context) => {
+          const unknown = Object.keys(counts).filter((handler) => !Object.hasOwn(HANDLERS, handler));
+          if (unknown.length > 0) {
+            context.addIssue({
+              code: "custom",
+              message: `must name API handlers (${Object.keys(HANDLERS).join(", ")}), got ${unknown.map((name) => JSON.stringify(name)).join(", ")}`,
+            });
+          }
+        }),
+    ).optional(),
     trainingSchedule: z
       .string()
       .regex(
@@ -559,6 +584,7 @@ export function readStageConfig(node: { tryGetContext(key: string): unknown }): 
         // One client at its full per-key rate from a single IP is never blocked by the WAF.
         rateLimitPer5Min: context.waf?.rateLimitPer5Min ?? context.apiThrottleRate * 300,
       },
+      provisionedConcurrency: context.apiProvisionedConcurrency ?? {},
     },
     rerank:
       context.rerankEndpointName === undefined ? undefined : { endpointName: context.rerankEndpointName },

@@ -5,6 +5,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import type { RouteDefinition, RouteTable } from "../../functions/api/route-table.ts";
@@ -44,7 +45,16 @@ export interface ApiRoutesProps {
   readonly handlerOptions?: Readonly<Record<string, HandlerOptions>>;
   /** What every handler's bundle is built for (the stage's event bus). @default every option bundled */
   readonly bundleTarget?: BundleTarget;
+  /**
+   * Per handler id, execution environments kept initialized: the function gets a `live` alias on its
+   * current version with that provisioned concurrency, and the handler's routes invoke the alias. Every
+   * id must be a handler that a served route uses. @default none
+   */
+  readonly provisionedConcurrency?: Readonly<Record<string, number>>;
 }
+
+/** The alias API Gateway invokes when a handler has provisioned concurrency. */
+export const PROVISIONED_ALIAS_NAME = "live";
 
 export interface HandlerOptions {
   /** Runs the function in a VPC (a construction-time choice). @default not in a VPC */
@@ -93,11 +103,14 @@ export class ApiRoutes extends Construct {
     });
     if (missing.length > 0) throw new Error(`cannot build the API:\n- ${missing.join("\n- ")}`);
     const handlerOptions = props.handlerOptions ?? {};
+    const provisionedConcurrency = props.provisionedConcurrency ?? {};
     const servedHandlerIds = new Set(routeTable.routes.map((route) => route.handler));
-    const unknown = Object.keys(handlerOptions).filter((handlerId) => !servedHandlerIds.has(handlerId));
+    const unknown = [...Object.keys(handlerOptions), ...Object.keys(provisionedConcurrency)].filter(
+      (handlerId) => !servedHandlerIds.has(handlerId),
+    );
     if (unknown.length > 0) {
       throw new Error(
-        `cannot build the API: options for handlers no served route uses: ${unknown.join(", ")}`,
+        `cannot build the API: options for handlers no served route uses: ${[...new Set(unknown)].join(", ")}`,
       );
     }
 
@@ -172,8 +185,9 @@ export class ApiRoutes extends Construct {
         });
         options?.grant?.(fn);
         functions.set(route.handler, fn);
+        const target = invocationTarget(fn, provisionedConcurrency[route.handler]);
         // No extra permission for the console's test invocations: only the deployed methods may invoke.
-        integration = new apigateway.LambdaIntegration(fn.function, { proxy: true, allowTestInvoke: false });
+        integration = new apigateway.LambdaIntegration(target, { proxy: true, allowTestInvoke: false });
         integrations.set(route.handler, integration);
       }
       const method = this.api.root.resourceForPath(route.path).addMethod(route.method, integration, {
@@ -261,6 +275,22 @@ function accessLogFormat(): apigateway.AccessLogFormat {
       xrayTraceId: field.contextXrayTraceId(),
     }),
   );
+}
+
+/**
+ * What API Gateway invokes: the function itself, or, with provisioned concurrency, a `live` alias on the
+ * function's current version holding that many initialized environments (provisioned concurrency needs a
+ * version or an alias; `$LATEST` cannot have it). A deployment that changes the code publishes a new
+ * version, moves the alias to it, and Lambda allocates the environments to the new version.
+ */
+function invocationTarget(fn: FlywheelFunction, environments: number | undefined): lambda.IFunction {
+  if (environments === undefined) return fn.function;
+  return new lambda.Alias(fn, "LiveAlias", {
+    aliasName: PROVISIONED_ALIAS_NAME,
+    version: fn.function.currentVersion,
+    provisionedConcurrentExecutions: environments,
+    description: `kept initialized: ${environments} execution environment(s)`,
+  });
 }
 
 function pascalCase(id: string): string {

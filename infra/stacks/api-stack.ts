@@ -43,6 +43,7 @@ export class ApiStack extends Stack {
       throttle: props.throttle ?? stage.api.throttle,
       // The events and serving handlers publish on the stage's bus only: the other's client stays out.
       bundleTarget: { eventBus: stage.eventBus.kind },
+      provisionedConcurrency: stage.api.provisionedConcurrency,
       ...(props.handlerOptions === undefined ? {} : { handlerOptions: props.handlerOptions }),
       // Logs follow the stage's data policy: a disposable stage leaves nothing behind.
       logRemovalPolicy,

@@ -388,3 +388,70 @@ describe("ApiRoutes handler options", () => {
     });
   });
 });
+
+describe("ApiStack with provisioned concurrency (apiProvisionedConcurrency)", () => {
+  const { stack, template } = synthApiStack({
+    ...NO_BUNDLING,
+    apiProvisionedConcurrency: '{"recommendations": 3, "similar-items": 1}',
+  });
+  const methods = methodsByRoute(template);
+  const aliases = template.findResources("AWS::Lambda::Alias");
+
+  it("keeps that many environments initialized on a live alias of each named function's current version", () => {
+    expect(Object.keys(aliases)).toHaveLength(2);
+    for (const [handler, environments] of [
+      ["recommendations", 3],
+      ["similar-items", 1],
+    ] as const) {
+      const fn = stack.routes.functions.get(handler);
+      if (fn === undefined) throw new Error(`no ${handler} function`);
+      template.hasResourceProperties("AWS::Lambda::Alias", {
+        Name: "live",
+        FunctionName: { Ref: logicalIdOf(stack, fn.function) },
+        FunctionVersion: { "Fn::GetAtt": [Match.stringLikeRegexp("Version"), "Version"] },
+        ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: environments },
+      });
+    }
+  });
+
+  it("invokes the alias from the named handlers' routes and the function itself from the others", () => {
+    const aliasIds = Object.keys(aliases);
+    for (const route of ROUTES) {
+      const uri = JSON.stringify(methods.get(`${route.method} ${route.path}`)?.Integration.Uri);
+      const throughAlias = aliasIds.some((id) => uri.includes(`"${id}"`));
+      expect(throughAlias, `${route.method} ${route.path}`).toBe(
+        route.handler === "recommendations" || route.handler === "similar-items",
+      );
+    }
+  });
+
+  it("lets the methods invoke the alias, not the unqualified function, for the named handlers", () => {
+    const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
+    expect(permissions).toHaveLength(ROUTES.length);
+    const onAliases = permissions.filter((permission) =>
+      Object.keys(aliases).some((id) => JSON.stringify(permission).includes(`"${id}"`)),
+    );
+    expect(onAliases).toHaveLength(
+      ROUTES.filter((route) => route.handler === "recommendations" || route.handler === "similar-items")
+        .length,
+    );
+  });
+
+  it("gives no other function an alias or a version", () => {
+    const { template: plain } = synthApiStack(NO_BUNDLING);
+    plain.resourceCountIs("AWS::Lambda::Alias", 0);
+    plain.resourceCountIs("AWS::Lambda::Version", 0);
+    template.resourceCountIs("AWS::Lambda::Version", 2);
+  });
+
+  it("refuses provisioned concurrency for a handler no served route uses", () => {
+    const build = () =>
+      new ApiRoutes(new Stack(new App({ context: NO_BUNDLING }), "S", { env: ENV }), "Api", {
+        routeTable: { routes: ROUTES, handlers: HANDLERS },
+        stageName: "test",
+        functionEnvironment: { stageName: "test", version: "1" },
+        provisionedConcurrency: { "no-such-handler": 2 },
+      });
+    expect(build).toThrow(/options for handlers no served route uses: no-such-handler/);
+  });
+});

@@ -44,6 +44,8 @@ describe("readStageConfig", () => {
         throttle: DEFAULT_USAGE_PLAN_THROTTLE,
         // On by default; one client at its full per-key rate from one IP is never blocked.
         waf: { enabled: true, rateLimitPer5Min: DEFAULT_USAGE_PLAN_THROTTLE.rateLimit * 300 },
+        // None unless asked: kept-warm environments are billed while deployed.
+        provisionedConcurrency: {},
       },
       training: {
         schedule: { expression: "cron(0 2 * * ? *)", enabled: true },
@@ -178,6 +180,29 @@ describe("readStageConfig", () => {
     expect(() => readStageConfig(contextOf({ waf: { rateLimitPer5Min: 5 } }))).toThrow(
       /context "waf.rateLimitPer5Min"/,
     );
+  });
+
+  it("reads provisioned concurrency per API handler, from cdk.json or the command line", () => {
+    expect(
+      readStageConfig(contextOf({ apiProvisionedConcurrency: { recommendations: 2, "similar-items": "1" } }))
+        .api.provisionedConcurrency,
+    ).toEqual({ recommendations: 2, "similar-items": 1 });
+    expect(
+      readStageConfig(contextOf({ apiProvisionedConcurrency: '{"popular-items": 4}' })).api
+        .provisionedConcurrency,
+    ).toEqual({ "popular-items": 4 });
+    const refused: Array<[unknown, RegExp]> = [
+      [{ "no-such-handler": 1 }, /must name API handlers \(health, events, .*\), got "no-such-handler"/],
+      [{ recommendations: 0 }, /context "apiProvisionedConcurrency/],
+      [{ recommendations: 1001 }, /context "apiProvisionedConcurrency/],
+      [{ recommendations: 1.5 }, /context "apiProvisionedConcurrency/],
+      ["{not json", /context "apiProvisionedConcurrency"/],
+    ];
+    for (const [value, reason] of refused) {
+      expect(() => readStageConfig(contextOf({ apiProvisionedConcurrency: value })), String(value)).toThrow(
+        reason,
+      );
+    }
   });
 
   it("refuses a batching window over one second: the loop must turn within a second", () => {
