@@ -38,6 +38,8 @@ export function placeholderInitEnvironment(
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024",
+    // An on-demand environment, as a cold start meets it (provisioned ones warm up at init: `overrides`).
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     AWS_ENDPOINT_URL: endpoint,
     TZ: ":UTC",
     // What the function construct sets (service, namespace, log level, user ids hashed) and the log-hash

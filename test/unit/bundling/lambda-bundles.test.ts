@@ -224,6 +224,18 @@ describe("a Lambda bundle built with the shared options", () => {
     expect(loaded.handlers).toEqual(["handler"]);
   });
 
+  it("loads recommendations kept initialized, trying to load the model at init and carrying on without it", async () => {
+    // Provisioned concurrency: init waits for the model load (functions/commons/warm-up-when-provisioned.ts).
+    // Nothing answers at the placeholder endpoints, so the load fails; init must not.
+    const loaded = await loadBundleInFreshProcess(bundleOf("recommendations").file, {
+      env: placeholderInitEnvironment("flywheel-recommendations", {
+        AWS_LAMBDA_INITIALIZATION_TYPE: "provisioned-concurrency",
+      }),
+      handlers: "handler",
+    });
+    expect(loaded.handlers).toEqual(["handler"]);
+  });
+
   it("fails to load a Kinesis stage's bundle configured for MSK, saying it has no Kafka client", async () => {
     await expect(
       loadBundleInFreshProcess(bundleOf("events").file, {
