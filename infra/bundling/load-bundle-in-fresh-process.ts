@@ -63,21 +63,33 @@ process.stdout.write(JSON.stringify({ importMs: ready - started, importCpuMs, re
 process.exit(0);
 `;
 
+/** What a script run in a fresh Node process left behind. */
+export interface FreshProcessRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Milliseconds from spawning the process until it exited, measured by the parent (hrtime). */
+  readonly processMs: number;
+}
+
 /**
- * Imports a bundle in a new Node process, as the Lambda runtime imports a handler module at init, and
- * reports how long that took. Rejects with the process's stderr when the import fails or a handler is not a
- * function.
+ * Runs an ES module source (`--eval`) with `args` in a new Node process with exactly `env` (nothing
+ * inherited), and resolves with its output once it exits 0. Rejects, with the end of its stderr, when it
+ * exits otherwise or outlives `timeoutMs` (then it is killed).
  */
-export function loadBundleInFreshProcess(
-  file: string,
-  options: FreshProcessOptions,
-): Promise<FreshProcessLoad> {
+export function runInFreshProcess(
+  source: string,
+  args: readonly string[],
+  options: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly node?: string;
+    readonly timeoutMs?: number;
+  },
+): Promise<FreshProcessRun> {
   const started = process.hrtime.bigint();
-  const child = spawn(
-    options.node ?? process.execPath,
-    ["--input-type=module", "--eval", CHILD_SOURCE, pathToFileURL(file).href, options.handlers],
-    { env: { ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(options.node ?? process.execPath, ["--input-type=module", "--eval", source, ...args], {
+    env: { ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -86,7 +98,7 @@ export function loadBundleInFreshProcess(
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
-  return new Promise<FreshProcessLoad>((resolve, reject) => {
+  return new Promise<FreshProcessRun>((resolve, reject) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -97,15 +109,33 @@ export function loadBundleInFreshProcess(
       const processMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (code !== 0) {
         const reason = signal === null ? `exit code ${code}` : `signal ${signal}`;
-        reject(new Error(`loading ${file} failed (${reason}): ${stderr.trim().slice(-2000)}`));
+        reject(new Error(`${reason}: ${stderr.trim().slice(-2000)}`));
         return;
       }
-      try {
-        const reported = ChildReportSchema.parse(JSON.parse(stdout.trim().split("\n").at(-1) ?? ""));
-        resolve({ ...reported, processMs });
-      } catch {
-        reject(new Error(`loading ${file}: unreadable report ${JSON.stringify(stdout.slice(-500))}`));
-      }
+      resolve({ stdout, stderr, processMs });
     });
   });
+}
+
+/**
+ * Imports a bundle in a new Node process, as the Lambda runtime imports a handler module at init, and
+ * reports how long that took. Rejects with the process's stderr when the import fails or a handler is not a
+ * function.
+ */
+export async function loadBundleInFreshProcess(
+  file: string,
+  options: FreshProcessOptions,
+): Promise<FreshProcessLoad> {
+  let run: FreshProcessRun;
+  try {
+    run = await runInFreshProcess(CHILD_SOURCE, [pathToFileURL(file).href, options.handlers], options);
+  } catch (error) {
+    throw new Error(`loading ${file} failed (${error instanceof Error ? error.message : String(error)})`);
+  }
+  try {
+    const reported = ChildReportSchema.parse(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? ""));
+    return { ...reported, processMs: run.processMs };
+  } catch {
+    throw new Error(`loading ${file}: unreadable report ${JSON.stringify(run.stdout.slice(-500))}`);
+  }
 }

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -6,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleLambdaEntry, type LambdaBundle } from "../../../infra/bundling/bundle-lambda-entry.ts";
 import { REPOSITORY_ROOT } from "../../../infra/bundling/lambda-bundle-options.ts";
+import { runInFreshProcess } from "../../../infra/bundling/load-bundle-in-fresh-process.ts";
 import { placeholderInitEnvironment } from "../../../infra/bundling/placeholder-init-environment.ts";
 
 // A handler bundled with the shared options and run in a fresh Node process with the environment the
@@ -38,27 +38,14 @@ interface FailureReport {
   readonly sourceMapsEnabled: boolean;
 }
 
-function runFailingHandler(bundle: LambdaBundle, mode: "as-deployed" | "move-map"): Promise<FailureReport> {
-  const child = spawn(
-    process.execPath,
-    ["--input-type=module", "--eval", CHILD_SOURCE, pathToFileURL(bundle.file).href, mode],
-    { env: placeholderInitEnvironment("flywheel-failing"), stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
+async function runFailingHandler(
+  bundle: LambdaBundle,
+  mode: "as-deployed" | "move-map",
+): Promise<FailureReport> {
+  const { stdout } = await runInFreshProcess(CHILD_SOURCE, [pathToFileURL(bundle.file).href, mode], {
+    env: placeholderInitEnvironment("flywheel-failing"),
   });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolvePromise, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`exit ${code}: ${stderr.slice(-2000)}`));
-      else resolvePromise(JSON.parse(stdout) as FailureReport);
-    });
-  });
+  return JSON.parse(stdout) as FailureReport;
 }
 
 let workspace: string;
