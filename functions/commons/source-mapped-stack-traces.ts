@@ -37,7 +37,7 @@ function headerOf(error: Error): string {
  * The call site as V8 prints it, with its position in the generated file replaced by the original one when
  * the file has a source map that covers it; unchanged otherwise (Node's own modules, code without a map).
  */
-export function mappedCallSite(site: NodeJS.CallSite, maps: SourceMapsByFile): string {
+function mappedCallSite(site: NodeJS.CallSite, maps: SourceMapsByFile): string {
   const printed = site.toString();
   const file = site.getFileName() ?? site.getScriptNameOrSourceURL();
   const line = site.getLineNumber();
@@ -63,7 +63,7 @@ const TAIL_BYTES = 4096;
 const SOURCE_MAPPING_URL = /\/\/# sourceMappingURL=([^\s'"]+)\s*$/;
 
 /** Each generated file's source map, read on first use; undefined for a file without one or on any error. */
-export class SourceMapsByFile {
+class SourceMapsByFile {
   readonly #maps = new Map<string, SourceMap | undefined>();
 
   of(file: string): SourceMap | undefined {

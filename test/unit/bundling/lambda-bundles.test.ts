@@ -51,20 +51,11 @@ function bundleOf(name: HandlerName): LambdaBundle {
   return bundle;
 }
 
-function entryOutput(bundle: LambdaBundle) {
-  return bundleEntryOutput(bundle);
-}
-
 /** Every module file of the package: the bundle and its chunks (source maps excluded). */
 function moduleOutputs(bundle: LambdaBundle) {
   return Object.entries(bundle.metafile.outputs)
     .filter(([path]) => path.endsWith(".mjs"))
     .map(([path, output]) => ({ path, ...output }));
-}
-
-/** What the runtime reads at init: the bundle and the chunks it imports statically. */
-function initOutput(bundle: LambdaBundle) {
-  return bundleInitOutputs(bundle);
 }
 
 /** Inputs with bytes in `outputs`, matching `pattern`. */
@@ -97,7 +88,7 @@ describe("a Lambda bundle built with the shared options", () => {
   it.each(HANDLER_NAMES)("%s is an ES module that exports its handler and can require()", async (name) => {
     const bundle = bundleOf(name);
     expect(bundle.file.endsWith(".mjs")).toBe(true);
-    expect(entryOutput(bundle).exports).toEqual(["handler"]);
+    expect(bundleEntryOutput(bundle).exports).toEqual(["handler"]);
     const code = await readFile(bundle.file, "utf8");
     // The banner comes first: bundled CommonJS code finds a require() in module scope.
     expect(code.startsWith(LAMBDA_BUNDLE_OPTIONS.banner)).toBe(true);
@@ -164,7 +155,7 @@ describe("a Lambda bundle built with the shared options", () => {
       expect(inputsIn(moduleOutputs(bundleOf(name)), kafka), name).toEqual([]);
     }
     const msk = bundleOf("events-msk");
-    expect(inputsIn(initOutput(msk), kafka)).toEqual([]);
+    expect(inputsIn(bundleInitOutputs(msk), kafka)).toEqual([]);
     expect(inputsIn(moduleOutputs(msk), kafka).length).toBeGreaterThan(0);
   });
 
@@ -173,7 +164,7 @@ describe("a Lambda bundle built with the shared options", () => {
     // imports at init neither holds OpenSearch's client nor imports SageMaker's.
     const recommendations = bundleOf("recommendations");
     const lazy = /@opensearch-project|@aws-sdk\/client-sagemaker-runtime/;
-    expect(inputsIn(initOutput(recommendations), lazy)).toEqual([]);
+    expect(inputsIn(bundleInitOutputs(recommendations), lazy)).toEqual([]);
     const inChunks = inputsIn(moduleOutputs(recommendations), lazy);
     expect(inChunks.some((input) => input.includes("@opensearch-project"))).toBe(true);
     expect(inChunks.some((input) => input.includes("client-sagemaker-runtime"))).toBe(true);
