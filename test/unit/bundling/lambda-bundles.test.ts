@@ -191,6 +191,24 @@ describe("a Lambda bundle built with the shared options", () => {
     }
   });
 
+  it("has no CommonJS module that import()s an ES module (esbuild would wrap that module and all it imports)", () => {
+    // esbuild evaluates an ES module that CommonJS code reaches with import() lazily, in a wrapper function,
+    // and every module it imports too: when the OpenSearch signer did so for the SDK's credential provider,
+    // all of @smithy/core and @aws-sdk/core was wrapped, scanned twice at init and not tree-shaken.
+    for (const name of HANDLER_NAMES) {
+      const { inputs } = bundleOf(name).metafile;
+      const wrapping = Object.entries(inputs)
+        .filter(([, input]) => input.format === "cjs")
+        .flatMap(([path, input]) =>
+          input.imports
+            .filter(({ kind, external }) => kind === "dynamic-import" && !external)
+            .filter((imported) => inputs[imported.path]?.format === "esm")
+            .map((imported) => `${path} -> ${imported.path}`),
+        );
+      expect(wrapping, name).toEqual([]);
+    }
+  });
+
   it("never imports node:http as an ES module (its namespace would load Node's WebSocket client at init)", async () => {
     for (const name of HANDLER_NAMES) {
       for (const { path } of moduleOutputs(bundleOf(name))) {

@@ -1,7 +1,7 @@
 import { Client, type ClientOptions } from "@opensearch-project/opensearch";
-import { AwsSigv4Signer } from "@opensearch-project/opensearch/aws-v3";
 import { InvalidInputError } from "../../../domain/errors/domain-errors.ts";
 import type { OpenSearchConfig } from "./opensearch-config.ts";
+import { openSearchSigv4Signer } from "./opensearch-sigv4-signer.ts";
 
 // The configuration lives in opensearch-config.ts, which loads without the OpenSearch client library (a
 // handler checks its variables at start and loads the client on first use); re-exported for the callers
@@ -10,8 +10,8 @@ export { type OpenSearchConfig, readOpenSearchConfig } from "./opensearch-config
 
 /**
  * The OpenSearch client every adapter in a process shares; build it once, at module scope. With sigv4 the
- * official signer signs each request with the SDK's default credential chain
- * (`@aws-sdk/credential-provider-node`, loaded by the signer) and refreshes credentials before they expire.
+ * library's signer signs each request with the SDK's default credential chain (opensearch-sigv4-signer.ts)
+ * and refreshes credentials before they expire.
  * No sniffing: behind a managed endpoint the nodes' own addresses are not reachable.
  */
 export function createOpenSearchClient(config: OpenSearchConfig): Client {
@@ -31,7 +31,7 @@ export function createOpenSearchClient(config: OpenSearchConfig): Client {
     if (config.region === undefined) throw new InvalidInputError("sigv4 needs a region", "AWS_REGION");
     return new Client({
       ...options,
-      ...AwsSigv4Signer({ region: config.region, service: config.signingService }),
+      ...openSearchSigv4Signer({ region: config.region, service: config.signingService }),
     });
   }
   return new Client(options);
