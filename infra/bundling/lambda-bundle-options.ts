@@ -51,6 +51,9 @@ export interface LambdaBundleOptions {
 
 /** Node's http module without an ES import (see the alias below). */
 const HTTP_SHIM = "infra/bundling/builtin-shims/node-http.cjs";
+/** Builtins that bundled packages import at load for code Flywheel never runs: loaded on first use instead. */
+const STREAM_WEB_SHIM = "infra/bundling/builtin-shims/node-stream-web.cjs";
+const HTTP2_SHIM = "infra/bundling/builtin-shims/node-http2.cjs";
 
 export const LAMBDA_BUNDLE_OPTIONS: LambdaBundleOptions = {
   format: "esm",
@@ -72,6 +75,12 @@ export const LAMBDA_BUNDLE_OPTIONS: LambdaBundleOptions = {
     // Powertools tracer imports it so. Relative to the repository root, where esbuild runs.
     "node:http": `./${HTTP_SHIM}`,
     http: `./${HTTP_SHIM}`,
+    // middy's streamed responses and the Kinesis client's default HTTP/2 handler, neither of which a
+    // Flywheel handler uses, would load these at every cold start (builtin-shims/lazy-builtin.cjs).
+    "node:stream/web": `./${STREAM_WEB_SHIM}`,
+    "stream/web": `./${STREAM_WEB_SHIM}`,
+    "node:http2": `./${HTTP2_SHIM}`,
+    http2: `./${HTTP2_SHIM}`,
   },
   outputFile: "index.mjs",
   splitting: true,

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import {
@@ -16,7 +17,10 @@ import {
   LAMBDA_BUNDLE_OPTIONS,
   REPOSITORY_ROOT,
 } from "../../../infra/bundling/lambda-bundle-options.ts";
-import { loadBundleInFreshProcess } from "../../../infra/bundling/load-bundle-in-fresh-process.ts";
+import {
+  loadBundleInFreshProcess,
+  runInFreshProcess,
+} from "../../../infra/bundling/load-bundle-in-fresh-process.ts";
 import { placeholderInitEnvironment } from "../../../infra/bundling/placeholder-init-environment.ts";
 
 // Handlers bundled with the shared options, as a stage deploys them: health (the smallest), events for a
@@ -223,6 +227,25 @@ describe("a Lambda bundle built with the shared options", () => {
       handlers: "handler",
     });
     expect(loaded.handlers).toEqual(["handler"]);
+  });
+
+  it("leaves Node's web streams and HTTP/2 modules unloaded at init (imported by code no handler runs)", async () => {
+    // middy's streamed responses and the Kinesis client's default HTTP/2 handler import them at load; the
+    // bundles get shims that load them on first use (infra/bundling/builtin-shims/lazy-builtin.cjs).
+    const child = `
+      await import(process.argv[1]);
+      process.stdout.write(JSON.stringify(process.moduleLoadList));
+      process.exit(0);
+    `;
+    for (const name of ["recommendations", "events", "health"] as const) {
+      const { stdout } = await runInFreshProcess(child, [pathToFileURL(bundleOf(name).file).href], {
+        env: placeholderInitEnvironment(`flywheel-${name}`),
+      });
+      const loaded = z.array(z.string()).parse(JSON.parse(stdout));
+      expect(loaded, name).toContain("NativeModule https");
+      expect(loaded, name).not.toContain("NativeModule stream/web");
+      expect(loaded, name).not.toContain("NativeModule http2");
+    }
   });
 
   it("loads an MSK stage's events bundle, whose Kafka client starts loading at init", async () => {
