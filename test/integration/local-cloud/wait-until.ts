@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { DependencyError } from "../../../layers/domain/errors/domain-errors.ts";
 
 /**
  * Polls `check` until it returns a value other than undefined, or fails once `timeoutMs` has passed.
@@ -20,18 +21,41 @@ export async function waitUntil<T>(
   }
 }
 
-/** Reads until `done` holds for what was read, and returns that; fails as waitUntil does at the deadline. */
-export function eventually<T>(
+/**
+ * Reads until `done` holds for what was read, and returns that; fails as waitUntil does at the deadline. A read
+ * that fails with a retryable DependencyError (an emulator that timed out while the system under test loads it
+ * with writes, as AWS may) is read again; at the deadline the failure names the last such error. Any other
+ * error fails at once.
+ */
+export async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 30_000,
 ): Promise<T> {
-  return waitUntil(
-    "the expected state",
-    async () => {
-      const value = await read();
-      return done(value) ? value : undefined;
-    },
-    { timeoutMs, intervalMs: 100 },
-  );
+  let lastFailure: DependencyError | undefined;
+  try {
+    return await waitUntil(
+      "the expected state",
+      async () => {
+        try {
+          const value = await read();
+          lastFailure = undefined;
+          return done(value) ? value : undefined;
+        } catch (error) {
+          if (!(error instanceof DependencyError) || !error.retryable) throw error;
+          lastFailure = error;
+          return undefined;
+        }
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  } catch (error) {
+    if (lastFailure === undefined) throw error;
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)} (the last read failed: ${lastFailure.message})`,
+      {
+        cause: lastFailure,
+      },
+    );
+  }
 }
