@@ -72,4 +72,23 @@ describe("a lazily loaded builtin for Lambda bundles", () => {
     const used = await requireShim("node:http2", ["constants", "HTTP2_HEADER_STATUS"]);
     expect(used).toMatchObject({ afterRead: true, same: true });
   });
+
+  it("lets the constants view be enumerated, searched and spread like the module's own object", async () => {
+    // Code that copies or checks the constants instead of reading one must not see an empty object.
+    const child = `
+      import { createRequire } from "node:module";
+      const { constants } = createRequire(import.meta.url)(process.argv[1]);
+      const real = process.getBuiltinModule("node:http2").constants;
+      process.stdout.write(JSON.stringify({
+        keys: JSON.stringify(Object.keys(constants)) === JSON.stringify(Object.keys(real)),
+        found: "HTTP2_HEADER_STATUS" in constants && !("NOT_A_CONSTANT" in constants),
+        spread: JSON.stringify({ ...constants }) === JSON.stringify({ ...real }),
+      }));
+      process.exit(0);
+    `;
+    const { stdout } = await runInFreshProcess(child, [resolve(REPOSITORY_ROOT, SHIMS["node:http2"].file)], {
+      env: {},
+    });
+    expect(JSON.parse(stdout)).toEqual({ keys: true, found: true, spread: true });
+  });
 });
