@@ -1,3 +1,4 @@
+import { nonEmptyStringOfAtMost } from "../validation/bounded-string.ts";
 import * as z from "../validation/zod.ts";
 import { CATALOG_LIMITS } from "./catalog-limits.ts";
 
@@ -7,19 +8,13 @@ import { CATALOG_LIMITS } from "./catalog-limits.ts";
  */
 const ATTRIBUTE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._:@+=~-]*$/u;
 
-const AttributeNameSchema = z
-  .string()
-  .check(
-    z.minLength(1, "must not be empty"),
-    z.maxLength(
-      CATALOG_LIMITS.maxAttributeNameLength,
-      `must be at most ${CATALOG_LIMITS.maxAttributeNameLength} characters`,
-    ),
-    z.regex(
-      ATTRIBUTE_NAME_PATTERN,
-      "must start with a letter or digit and hold only those and . _ : @ + = ~ -",
-    ),
-  );
+const AttributeNameSchema = nonEmptyStringOfAtMost(
+  CATALOG_LIMITS.maxAttributeNameLength,
+  z.regex(
+    ATTRIBUTE_NAME_PATTERN,
+    "must start with a letter or digit and hold only those and . _ : @ + = ~ -",
+  ),
+);
 
 const AttributeValueSchema = z
   .string()

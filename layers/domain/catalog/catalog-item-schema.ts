@@ -1,4 +1,5 @@
 import { IdSchema } from "../events/event-schema.ts";
+import { nonEmptyStringOfAtMost } from "../validation/bounded-string.ts";
 import * as z from "../validation/zod.ts";
 import { AttributesSchema } from "./attributes-schema.ts";
 import { CATALOG_LIMITS } from "./catalog-limits.ts";
@@ -18,17 +19,7 @@ const CategoriesSchema = z.array(IdSchema).check(
  * 400, not a silently uncategorised item.
  */
 export const CatalogItemBodySchema = z.strictObject({
-  title: z.optional(
-    z
-      .string()
-      .check(
-        z.minLength(1, "must not be empty"),
-        z.maxLength(
-          CATALOG_LIMITS.maxTitleLength,
-          `must be at most ${CATALOG_LIMITS.maxTitleLength} characters`,
-        ),
-      ),
-  ),
+  title: z.optional(nonEmptyStringOfAtMost(CATALOG_LIMITS.maxTitleLength)),
   categories: z._default(CategoriesSchema, []),
   /** False while the item cannot be sold or shown (out of stock): left out of every list until true again. */
   available: z._default(z.boolean(), true),

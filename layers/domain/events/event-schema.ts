@@ -1,14 +1,12 @@
 import { EVENT_TYPES } from "../interactions/event-types.ts";
+import { nonEmptyStringOfAtMost } from "../validation/bounded-string.ts";
 import * as z from "../validation/zod.ts";
 import { EVENT_LIMITS, ID_PATTERN } from "./event-limits.ts";
 
-export const IdSchema = z
-  .string()
-  .check(
-    z.minLength(1, "must not be empty"),
-    z.maxLength(EVENT_LIMITS.maxIdLength, `must be at most ${EVENT_LIMITS.maxIdLength} characters`),
-    z.regex(ID_PATTERN, "may hold only letters, digits and . _ : @ + = ~ -"),
-  );
+export const IdSchema = nonEmptyStringOfAtMost(
+  EVENT_LIMITS.maxIdLength,
+  z.regex(ID_PATTERN, "may hold only letters, digits and . _ : @ + = ~ -"),
+);
 
 const ContextSchema = z
   .record(z.string().check(z.maxLength(EVENT_LIMITS.maxIdLength)), z.unknown())
